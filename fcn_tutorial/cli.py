@@ -1,0 +1,120 @@
+"""The ``fcn-tutorial`` command: open the notebooks, rebuild them and the figures.
+
+Examples::
+
+    fcn-tutorial lab            # JupyterLab on notebooks/ (prints the URL when headless)
+    fcn-tutorial notebooks      # re-execute every notebook in place
+    fcn-tutorial figures        # rebuild figures/ from the registry
+    fcn-tutorial info           # backend, devices, profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["main", "ROOT", "NOTEBOOKS"]
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def _lab(args: argparse.Namespace) -> int:
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={NOTEBOOKS}",
+        f"--ServerApp.port={args.port}",
+        f"--ServerApp.ip={args.ip}",
+    ]
+    if args.no_browser:
+        command.append("--no-browser")
+    # Jupyter refuses to run as root unless told; containers and CI machines often are root.
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    print("Starting JupyterLab on", NOTEBOOKS, flush=True)
+    print("Headless? Open the http://127.0.0.1:... URL printed below in your browser.", flush=True)
+    os.execv(sys.executable, command)
+    return 0  # pragma: no cover - execv does not return
+
+
+def execute_notebook(path: Path, timeout: int = 1200) -> None:
+    """Run a notebook top to bottom in place, as a learner would, in this environment.
+
+    Timing metadata is not recorded, so re-running an unchanged notebook changes only
+    what its cells print.
+    """
+    import nbclient
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(notebook, path)
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    paths = [Path(name) for name in args.names] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    for path in paths:
+        print(f"executing {path.name} ...", flush=True)
+        execute_notebook(path)
+    return 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    from fcn_tutorial import figures
+
+    for path in figures.build(args.names or None, out_dir=args.out):
+        print(path)
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    import keras
+
+    from fcn_tutorial import profile
+
+    print(f"keras {keras.__version__}, backend {keras.backend.backend()}, profile {profile()}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``fcn-tutorial`` console script."""
+    parser = argparse.ArgumentParser(prog="fcn-tutorial", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    lab = commands.add_parser("lab", help="open JupyterLab on the notebooks")
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("--ip", default="127.0.0.1")
+    lab.add_argument("--no-browser", action="store_true", help="only print the URL")
+    lab.set_defaults(run=_lab)
+
+    notebooks = commands.add_parser("notebooks", help="re-execute notebooks in place")
+    notebooks.add_argument("names", nargs="*", help="notebook paths (default: all)")
+    notebooks.set_defaults(run=_notebooks)
+
+    figures = commands.add_parser("figures", help="rebuild figures/ from the registry")
+    figures.add_argument("names", nargs="*", help="figure file names (default: all)")
+    figures.add_argument("--out", default=str(ROOT / "figures"))
+    figures.set_defaults(run=_figures)
+
+    info = commands.add_parser("info", help="backend, profile")
+    info.set_defaults(run=_info)
+
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

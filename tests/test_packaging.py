@@ -1,0 +1,120 @@
+"""The project's contract: pins kept in step, module layering, the two README commands."""
+
+import ast
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _requirement(text):
+    name, _, version = text.strip().partition("==")
+    return name.strip().lower(), version.strip()
+
+
+def test_environment_yml_pins_what_pyproject_pins():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = dict(
+        _requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
+    )
+    assert all(pins.values()), f"every dependency is pinned with ==: {pins}"
+    environment = (ROOT / "environment.yml").read_text()
+    conda_pins = dict(
+        _requirement(line.split("- ", 1)[1])
+        for line in environment.splitlines()
+        if re.match(r"^\s+- [A-Za-z0-9_.-]+==", line)
+    )
+    assert conda_pins == pins
+    python = re.search(r"- python=(\S+)", environment).group(1)
+    assert python == "3.11" and project["requires-python"] == ">=3.11,<3.12"
+
+
+# Dependencies point one way (STYLE.md): arithmetic and reference know no Keras; viz and
+# widgets know no model or data code; only the top layers import Keras at module level.
+FORBIDDEN = {
+    "arithmetic": {"keras", "tensorflow", "numpy", "matplotlib", "fcn_tutorial"},
+    "reference": {"keras", "tensorflow", "matplotlib", "fcn_tutorial.viz"},
+    "viz": {"keras", "tensorflow", "fcn_tutorial.models", "fcn_tutorial.datasets"},
+    "widgets": {"tensorflow", "fcn_tutorial.models", "fcn_tutorial.datasets"},
+}
+
+
+def _imports(path, top_level_only):
+    tree = ast.parse(path.read_text())
+    nodes = tree.body if top_level_only else ast.walk(tree)
+    names = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("module", sorted(FORBIDDEN))
+def test_module_layering(module):
+    path = ROOT / "fcn_tutorial" / f"{module}.py"
+    if not path.exists():
+        pytest.skip(f"{path.name} not written yet")
+    # Keras is allowed inside a function in widgets (to ask a real layer for its shape).
+    imported = _imports(path, top_level_only=module == "widgets")
+    bad = {
+        name
+        for name in imported
+        for forbidden in FORBIDDEN[module]
+        if name == forbidden or name.startswith(forbidden + ".")
+    }
+    if module == "arithmetic":
+        bad -= {"__future__", "math", "typing"}
+    assert not bad, f"{module} must not import {sorted(bad)}"
+
+
+def test_importing_the_package_sets_no_global_matplotlib_state():
+    code = (
+        "import matplotlib; before = dict(matplotlib.rcParams); "
+        "import fcn_tutorial.viz, fcn_tutorial.widgets, fcn_tutorial.figures; "
+        "import sys; assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
+        "assert dict(matplotlib.rcParams) == before, 'rcParams changed'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_readme_quickstart_has_exactly_the_two_commands_and_ci_calls_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", quickstart, re.S)
+    lines = [line for block in commands for line in block.strip().splitlines()]
+    assert lines == ["make lab", "make test"], lines
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, re.M)
+    makefile = (ROOT / "Makefile").read_text()
+    assert "export KERAS_BACKEND ?= tensorflow" in makefile
+    assert re.search(r"^test: .*\n(\t.*\n)*\t.*pytest tests notebooks", makefile, re.M)
+
+
+def test_cli_lists_its_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "fcn_tutorial.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    for command in ("lab", "notebooks", "figures", "info"):
+        assert command in result.stdout
+
+
+def test_profile_rejects_unknown_values(monkeypatch):
+    import fcn_tutorial
+
+    monkeypatch.setenv("FCN_TUTORIAL_PROFILE", "fast")
+    with pytest.raises(ValueError, match="'quick' or 'full'"):
+        fcn_tutorial.profile()
+    monkeypatch.setenv("FCN_TUTORIAL_PROFILE", "quick")
+    assert fcn_tutorial.profile() == "quick"
