@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -41,11 +42,33 @@ def _lab(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - execv does not return
 
 
+# TensorFlow's C++ runtime writes these to the process' stderr on import, whatever
+# TF_CPP_MIN_LOG_LEVEL says; a learner sees them live, the committed notebook need not.
+_TF_STARTUP_LOG = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called.*"
+    r"|[IWE]\d{4} [\d:.]+\s+\d+ \w+\.cc:\d+\] .*)$"
+)
+
+
+def _drop_startup_logs(cell) -> None:
+    kept = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            lines = [line for line in output["text"].splitlines() if line.strip()]
+            remaining = [line for line in lines if not _TF_STARTUP_LOG.match(line)]
+            if not remaining:
+                continue
+            output["text"] = "\n".join(remaining) + "\n"
+        kept.append(output)
+    if "outputs" in cell:
+        cell["outputs"] = kept
+
+
 def execute_notebook(path: Path, timeout: int = 1200) -> None:
     """Run a notebook top to bottom in place, as a learner would, in this environment.
 
     Timing metadata is not recorded, so re-running an unchanged notebook changes only
-    what its cells print.
+    what its cells print; TensorFlow's start-up log lines are left out of the saved file.
     """
     import nbclient
     import nbformat
@@ -61,6 +84,7 @@ def execute_notebook(path: Path, timeout: int = 1200) -> None:
     client.execute()
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        _drop_startup_logs(cell)
     nbformat.write(notebook, path)
 
 

@@ -77,10 +77,11 @@ def test_module_layering(module):
 
 def test_importing_the_package_sets_no_global_matplotlib_state():
     code = (
-        "import matplotlib; before = dict(matplotlib.rcParams); "
+        # rcParams.copy(), not dict(rcParams): reading "backend" would import pyplot.
+        "import matplotlib; before = matplotlib.rcParams.copy(); "
         "import fcn_tutorial.viz, fcn_tutorial.widgets, fcn_tutorial.figures; "
         "import sys; assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
-        "assert dict(matplotlib.rcParams) == before, 'rcParams changed'"
+        "assert matplotlib.rcParams.copy() == before, 'rcParams changed'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
@@ -118,3 +119,29 @@ def test_profile_rejects_unknown_values(monkeypatch):
         fcn_tutorial.profile()
     monkeypatch.setenv("FCN_TUTORIAL_PROFILE", "quick")
     assert fcn_tutorial.profile() == "quick"
+
+
+def test_notebook_runner_drops_only_tensorflow_startup_logs():
+    from fcn_tutorial.cli import _drop_startup_logs
+
+    cell = {
+        "outputs": [
+            {
+                "output_type": "stream",
+                "name": "stderr",
+                "text": "WARNING: All log messages before absl::InitializeLog() is called are"
+                " written to STDERR\nI0000 00:00:1795693166.520318    8361 port.cc:153] oneDNN\n",
+            },
+            {
+                "output_type": "stream",
+                "name": "stderr",
+                "text": "I0000 00:00:17.5    8361 port.cc:153] x\nUserWarning: real warning\n",
+            },
+            {"output_type": "stream", "name": "stdout", "text": "kept\n"},
+        ]
+    }
+    _drop_startup_logs(cell)
+    assert [output["text"] for output in cell["outputs"]] == [
+        "UserWarning: real warning\n",
+        "kept\n",
+    ]

@@ -1,0 +1,79 @@
+"""figures/ is exactly what the registry builds, and rebuilding it gives the same pixels."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from fcn_tutorial import figures, viz
+
+FIGURES_DIR = Path(__file__).resolve().parents[1] / "figures"
+
+
+def frames(path: Path) -> list[np.ndarray]:
+    with Image.open(path) as image:
+        return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(image)]
+
+
+def test_every_file_has_a_generator_and_every_generator_a_file():
+    on_disk = {path.name for path in FIGURES_DIR.iterdir() if not path.name.startswith(".")}
+    assert on_disk == set(figures.FIGURES)
+
+
+def test_names_start_with_a_notebook_and_say_what_they_show():
+    for name, fn in figures.FIGURES.items():
+        assert figures.NAME_PATTERN.match(name), name
+        assert fn.__doc__ and fn.__doc__.strip(), f"{name} has no docstring"
+    expected = {f"02_conv-{name.replace('_', '-')}.gif" for name in figures.CONV_ANIMATIONS}
+    assert expected <= set(figures.FIGURES)
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("figures")
+    paths = figures.build(out_dir=out_dir)
+    assert [path.name for path in paths] == list(figures.FIGURES)
+    return out_dir
+
+
+@pytest.mark.parametrize("name", list(figures.FIGURES))
+def test_rebuild_gives_the_same_pixels(rebuilt, name):
+    committed, fresh = frames(FIGURES_DIR / name), frames(rebuilt / name)
+    assert len(committed) == len(fresh)
+    for before, after in zip(committed, fresh, strict=True):
+        np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("config_name", figures.CONV_ANIMATIONS)
+def test_conv_animations_have_one_frame_per_output_cell(config_name):
+    path = FIGURES_DIR / f"02_conv-{config_name.replace('_', '-')}.gif"
+    output_size = viz.conv_step(viz.CONV_CONFIGS[config_name], 0)["output_size"]
+    with Image.open(path) as gif:
+        assert gif.n_frames == output_size**2
+    assert path.stat().st_size < 300_000
+
+
+def test_pooling_shift_keeps_more_of_the_pooled_map():
+    result = figures.pooling_shift()
+    assert result["pooled"].shape == (48, 48)
+    assert result["unchanged_pooled"] > 2 * result["unchanged_pixels"]
+
+
+def test_registry_rejects_bad_and_duplicate_names():
+    with pytest.raises(ValueError, match="notebook number"):
+        figures.register("conv.gif")
+    with pytest.raises(ValueError, match="twice"):
+        figures.register("03_max-pooling.gif")(lambda path: None)
+    with pytest.raises(ValueError, match="--list"):
+        figures.build(["99_missing.png"])
+
+
+def test_command_line(tmp_path, capsys):
+    assert figures.main(["--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in figures.FIGURES)
+    assert figures.main(["03_vgg16-receptive-fields.png", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "03_vgg16-receptive-fields.png").is_file()
+    with pytest.raises(SystemExit):
+        figures.main(["nope.png"])

@@ -1,0 +1,215 @@
+"""Drawings: sizes from arithmetic, numbers from reference, figures that display themselves."""
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from IPython.core.formatters import DisplayFormatter
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from PIL import Image
+
+from fcn_tutorial import arithmetic, reference, viz
+
+EXTRA_CONFIGS = [
+    {"input_size": 6, "kernel_size": 3, "strides": 2, "padding": "same"},
+    {"input_size": 7, "kernel_size": 2, "strides": 3, "padding": 1},
+    {"input_size": 5, "kernel_size": 1, "strides": 3, "padding": "same"},
+    {"input_size": 8, "kernel_size": 3, "padding": "same", "dilation_rate": 3},
+]
+CONFIGS = list(viz.CONV_CONFIGS.values()) + EXTRA_CONFIGS
+
+
+def test_library_imports_neither_pyplot_nor_keras():
+    code = (
+        "import sys, fcn_tutorial.viz, fcn_tutorial.widgets, fcn_tutorial.figures\n"
+        "print(sorted(m for m in ('matplotlib.pyplot', 'keras') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_figure_displays_inline_as_png_without_pyplot():
+    fig = viz.new_figure(2, 1, dpi=50)
+    fig.add_subplot().plot([0, 1])
+    data, _ = DisplayFormatter().format(fig)
+    assert "image/png" in data
+    assert isinstance(fig, Figure)
+
+
+def test_figure_to_array_and_png_agree():
+    fig = viz.new_figure(3, 2, dpi=40)
+    fig.add_subplot().plot([0, 1], [1, 0])
+    pixels = viz.figure_to_array(fig)
+    assert pixels.shape == (80, 120, 3) and pixels.dtype == np.uint8
+    png = viz.figure_to_png(fig)
+    assert png == viz.figure_to_png(fig)
+    decoded = Image.open(io.BytesIO(png))
+    assert "Software" not in decoded.info
+    np.testing.assert_array_equal(np.asarray(decoded.convert("RGB")), pixels)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=str)
+def test_conv_step_follows_arithmetic(config):
+    size = config["input_size"]
+    strides = config.get("strides", 1)
+    expected = arithmetic.conv_output_size(
+        size,
+        config["kernel_size"],
+        strides,
+        config.get("padding", "valid"),
+        config.get("dilation_rate", 1),
+    )
+    steps = [viz.conv_step(config, step) for step in range(expected**2)]
+    assert all(step["output_size"] == expected for step in steps)
+    for index, step in enumerate(steps):
+        top, left = step["window"]
+        assert step["position"] == divmod(index, expected)
+        assert (top, left) == (step["position"][0] * strides, step["position"][1] * strides)
+        assert top + step["span"] <= step["padded_size"]
+        assert len(step["taps"]) == config["kernel_size"] ** 2
+    # The last window reaches past the input's last real pixel only into padding.
+    assert steps[-1]["window"][0] + steps[-1]["span"] > steps[-1]["padded_size"] - strides
+    with pytest.raises(ValueError, match="outside the output"):
+        viz.conv_step(config, expected**2)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=str)
+def test_taps_times_kernel_is_reference_conv2d(config):
+    input_values, kernel = viz.sample_conv_values(config["input_size"], config["kernel_size"])
+    output = reference.conv2d(
+        input_values[..., None].astype("float32"),
+        kernel,
+        strides=config.get("strides", 1),
+        padding=config.get("padding", "valid"),
+        dilation_rate=config.get("dilation_rate", 1),
+    )[..., 0]
+    for step in range(output.size):
+        geometry = viz.conv_step(config, step)
+        padded = np.pad(input_values, [geometry["pad"], geometry["pad"]])
+        total = sum(padded[tap] * w for tap, w in zip(geometry["taps"], kernel.ravel()))
+        assert total == output[geometry["position"]]
+
+
+def test_dilated_kernel_leaves_holes():
+    config = viz.CONV_CONFIGS["dilation"]
+    fig = viz.plot_convolution_step(config, step=4)
+    shade = to_rgba(viz.KERNEL_COLOR)[:3]
+    corners = {
+        patch.get_xy()
+        for patch in fig.axes[0].patches
+        if tuple(patch.get_facecolor()[:3]) == pytest.approx(shade) and patch.get_width() == 1
+    }
+    xs = sorted({x for x, _ in corners})
+    ys = sorted({y for _, y in corners})
+    assert len(corners) == 9
+    np.testing.assert_allclose([np.diff(xs), np.diff(ys)], 2)
+
+
+def test_convolution_frames_move_and_keep_their_size():
+    config = viz.CONV_CONFIGS["padding_strides"]
+    values, kernel = viz.sample_conv_values(5, 3)
+    first = viz.figure_to_array(viz.plot_convolution_step(config, 0, values, kernel))
+    second = viz.figure_to_array(viz.plot_convolution_step(config, 1, values, kernel))
+    assert first.shape == second.shape
+    assert np.any(first != second)
+
+
+def test_convolution_step_rejects_bad_input():
+    config = viz.CONV_CONFIGS["no_padding_no_strides"]
+    with pytest.raises(ValueError, match="sample_conv_values"):
+        viz.plot_convolution_step(config, 0, np.zeros((5, 5)), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="sample_conv_values"):
+        viz.plot_convolution_step(config, 0, np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="padded input"):
+        viz.plot_convolution_step({"input_size": 3, "kernel_size": 5}, 0)
+
+
+@pytest.mark.parametrize(
+    "pool_size, strides, padding", [(2, 2, "valid"), (3, 1, "valid"), (3, 2, "same")]
+)
+def test_pool_step_winner_and_average(pool_size, strides, padding):
+    x = np.random.default_rng(1).integers(0, 100, (7, 7))
+    pooled_max = reference.max_pool2d(x[..., None], pool_size, strides, padding)[..., 0]
+    for step in range(pooled_max.size):
+        state = viz.pool_step(x, pool_size, strides, padding, "max", step)
+        pad = state["pad"][0]
+        window = [
+            (r - pad, c - pad) for r, c in state["taps"] if 0 <= r - pad < 7 and 0 <= c - pad < 7
+        ]
+        values = [x[cell] for cell in window]
+        assert state["winner"] == window[int(np.argmax(values))]
+        assert x[state["winner"]] == state["output_value"] == pooled_max[state["position"]]
+        average = viz.pool_step(x, pool_size, strides, padding, "avg", step)
+        assert average["winner"] is None
+        assert average["output_value"] == pytest.approx(np.mean(values))
+
+
+def test_pooling_frame_draws_and_rejects_conv_padding():
+    x = np.arange(16).reshape(4, 4)
+    assert isinstance(viz.plot_pooling_step(x, 2, step=3), Figure)
+    with pytest.raises(ValueError, match="valid"):
+        viz.pool_step(x, 2, padding=1)
+    with pytest.raises(ValueError, match="max"):
+        viz.pool_step(x, 2, mode="median")
+
+
+def test_receptive_field_box_matches_arithmetic():
+    rows = arithmetic.vgg16_receptive_fields(224)
+    for row in rows:
+        info = viz.receptive_field_box(224, row["name"])
+        top, left, bottom, right = info["field"]
+        assert bottom - top == right - left == row["receptive_field"]
+        assert info["output_size"] == row["output_size"]
+    corner = viz.receptive_field_box(224, "block1_pool", (0, 0))
+    assert corner["field"] == (-2, -2, 4, 4) and corner["box"] == (0, 0, 4, 4)
+    with pytest.raises(ValueError, match="0 to 6"):
+        viz.receptive_field_box(224, "block5_pool", (7, 0))
+    with pytest.raises(ValueError, match="block3_pool"):
+        viz.receptive_field_box(224, "block6_pool")
+
+
+def test_plot_receptive_field_needs_a_square_image():
+    image = np.zeros((64, 64, 3), np.uint8)
+    assert isinstance(viz.plot_receptive_field(image, "block2_pool"), Figure)
+    with pytest.raises(ValueError, match="square"):
+        viz.plot_receptive_field(np.zeros((64, 80, 3), np.uint8), "block2_pool")
+
+
+def test_feature_maps_and_images():
+    fig = viz.plot_feature_maps(np.random.rand(8, 8, 5), ncols=4)
+    assert sum(bool(ax.images) for ax in fig.axes) == 5
+    with pytest.raises(ValueError, match="features\\[0\\]"):
+        viz.plot_feature_maps(np.zeros((1, 8, 8, 5)))
+    with pytest.raises(ValueError, match="titles"):
+        viz.plot_feature_maps(np.zeros((8, 8, 2)), titles=["one"])
+    grey, rgb = np.zeros((10, 10), np.uint8), np.zeros((10, 12, 3), np.uint8)
+    fig = viz.plot_images([grey, rgb], titles=["grey", "rgb"])
+    assert [ax.get_title() for ax in fig.axes if ax.images] == ["grey", "rgb"]
+
+
+def test_animation_is_a_deterministic_gif():
+    config = viz.CONV_CONFIGS["no_padding_strides"]
+    animation = viz.animate(lambda step: viz.plot_convolution_step(config, step, dpi=30), 4)
+    assert len(animation) == 4 and repr(animation) == "<Animation: 4 frames>"
+    assert all(frame.shape == animation.frames[0].shape for frame in animation.frames)
+    gif = animation.to_gif()
+    assert gif == animation.to_gif()
+    bundle = animation._repr_mimebundle_()
+    assert bundle["text/plain"] == "<Animation: 4 frames>"
+    decoded = Image.open(io.BytesIO(__import__("base64").b64decode(bundle["image/gif"])))
+    assert decoded.n_frames == 4
+    # Flat fills survive the palette exactly; only antialiased edges move.
+    exact = np.all(np.asarray(decoded.convert("RGB")) == animation.frames[0], axis=-1)
+    assert exact[0, 0] and exact.mean() > 0.9
+
+
+def test_animation_rejects_empty_or_ragged_frames():
+    with pytest.raises(ValueError, match="at least one frame"):
+        viz.Animation([])
+    with pytest.raises(ValueError, match="fixed size"):
+        viz.Animation([np.zeros((2, 2, 3)), np.zeros((3, 2, 3))])

@@ -1,0 +1,226 @@
+"""The explorers, driven without a browser: set a control, assert on the state."""
+
+import base64
+import time
+
+import ipywidgets
+import numpy as np
+import pytest
+
+from fcn_tutorial import arithmetic, reference, viz, widgets
+
+keras = pytest.importorskip("keras")
+layers = keras.layers
+
+
+def keras_conv_shape(input_size, kernel_size, strides, padding, dilation_rate):
+    shape = (1, input_size, input_size, 1)
+    if not isinstance(padding, str):
+        shape = layers.ZeroPadding2D(padding).compute_output_shape(shape)
+        padding = "valid"
+    conv = layers.Conv2D(
+        1, kernel_size, strides=strides, padding=padding, dilation_rate=dilation_rate
+    )
+    return tuple(conv.compute_output_shape(shape))
+
+
+@pytest.fixture
+def conv():
+    return widgets.ConvolutionExplorer()
+
+
+def test_conv_explorer_starts_valid_and_displays(conv):
+    assert conv.state["error"] is None
+    assert conv.state["output_size"] == 3 and conv.state["keras_output_shape"] == (1, 3, 3, 1)
+    assert isinstance(conv.widget, ipywidgets.Box)
+    assert bytes(conv.image.value).startswith(b"\x89PNG")
+    bundle = conv._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    # Where no kernel runs (GitHub), the saved notebook shows the current figure instead.
+    assert base64.b64decode(bundle["image/png"]) == bytes(conv.image.value)
+    conv.controls["strides"].value = 2
+    assert base64.b64decode(conv._repr_mimebundle_()["image/png"]) == bytes(conv.image.value)
+    assert isinstance(conv.figure(), viz.TutorialFigure)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"strides": 2},
+        {"padding": "same", "strides": 3, "input_size": 7},
+        {"padding": 1, "strides": 2},
+        {"padding": 2, "kernel_size": 5, "input_size": 4},
+        {"dilation_rate": 2, "input_size": 8},
+        {"kernel_size": 2, "padding": "same", "strides": 2, "input_size": 9},
+    ],
+    ids=str,
+)
+def test_conv_explorer_agrees_with_arithmetic_and_keras(conv, settings):
+    for name, value in settings.items():
+        conv.controls[name].value = value
+    state = conv.state
+    assert state["error"] is None
+    args = [state[n] for n in ("input_size", "kernel_size", "strides", "padding", "dilation_rate")]
+    expected = arithmetic.conv_output_size(*args)
+    assert state["output_size"] == expected
+    assert state["formula"].endswith(f"= {expected}")
+    assert state["keras_output_shape"] == keras_conv_shape(*args) == (1, expected, expected, 1)
+    assert conv.controls["step"].max == expected**2 - 1
+
+
+def test_conv_explorer_computes_the_output_cell(conv):
+    conv.controls["padding"].value = 1
+    conv.controls["strides"].value = 2
+    conv.controls["step"].value = 5
+    state = conv.state
+    assert state["position"] == (1, 2) and state["window"] == (2, 4)
+    full = reference.conv2d(
+        state["input_values"][..., None].astype("float32"), state["kernel"], 2, 1
+    )[..., 0]
+    assert state["output_value"] == full[1, 2]
+    assert sum(v * w for v, w in state["products"]) == state["output_value"]
+    assert f"= <b>{state['output_value']:g}</b>" in conv.readout.value
+
+
+def test_conv_explorer_clamps_the_step_when_the_output_shrinks(conv):
+    conv.controls["input_size"].value = 9
+    conv.controls["step"].value = 48
+    assert conv.state["step"] == 48 and conv.state["position"] == (6, 6)
+    conv.controls["strides"].value = 3
+    assert conv.state["output_size"] == 3
+    assert conv.state["step"] == conv.controls["step"].value == 8
+
+
+def test_conv_explorer_redraws_on_change(conv):
+    before = conv.image.value
+    conv.controls["step"].value = 1
+    assert conv.image.value != before
+    before = conv.image.value
+    conv.controls["kernel_size"].value = 2
+    assert conv.image.value != before
+
+
+def test_conv_explorer_reports_impossible_settings_without_raising(conv):
+    conv.controls["input_size"].value = 3
+    conv.controls["kernel_size"].value = 5
+    assert conv.state["error"] and "kernel spans 5" in conv.state["error"]
+    assert "Not possible" in conv.readout.value
+    assert bytes(conv.image.value).startswith(b"\x89PNG")
+    conv.controls["padding"].value = 1
+    assert conv.state["error"] is None and conv.state["output_size"] == 1
+
+
+def test_conv_explorer_reports_keras_refusal_separately(conv):
+    conv.controls["input_size"].value = 9
+    conv.controls["dilation_rate"].value = 2
+    conv.controls["strides"].value = 2
+    state = conv.state
+    assert state["error"] is None
+    assert state["output_size"] == arithmetic.conv_output_size(9, 3, 2, "valid", 2)
+    assert state["keras_output_shape"] is None
+    assert "Keras refuses" in state["keras_note"] and "Keras refuses" in conv.readout.value
+    with pytest.raises(ValueError):
+        layers.Conv2D(1, 3, strides=2, dilation_rate=2)
+
+
+def test_conv_explorer_rejects_unknown_padding():
+    with pytest.raises(ValueError, match="valid"):
+        widgets.ConvolutionExplorer(padding=3)
+
+
+def test_redraw_is_quick(conv):
+    start = time.perf_counter()
+    for step in range(1, 5):
+        conv.controls["step"].value = step
+    assert (time.perf_counter() - start) / 4 < 0.5
+
+
+@pytest.mark.parametrize(
+    "pool_size, strides, padding", [(2, 2, "valid"), (3, 1, "valid"), (3, 2, "same")]
+)
+def test_pooling_explorer(pool_size, strides, padding):
+    pool = widgets.PoolingExplorer()
+    pool.controls["pool_size"].value = pool_size
+    pool.controls["strides"].value = strides
+    pool.controls["padding"].value = padding
+    size = pool.state["input_size"]
+    expected = arithmetic.pool_output_size(size, pool_size, strides, padding)
+    layer = layers.MaxPooling2D(pool_size, strides=strides, padding=padding)
+    assert pool.state["output_size"] == expected
+    assert pool.state["keras_output_shape"] == tuple(layer.compute_output_shape((1, size, size, 1)))
+    x = pool.state["input_values"]
+    pad = arithmetic.same_padding(size, pool_size, strides)[0] if padding == "same" else 0
+    for step in range(expected**2):
+        pool.controls["step"].value = step
+        top, left = (v - pad for v in pool.state["window"])
+        rows = slice(max(top, 0), top + pool_size)
+        cols = slice(max(left, 0), left + pool_size)
+        window = x[rows, cols]
+        winner = pool.state["winner"]
+        assert x[winner] == window.max() == pool.state["output_value"]
+        offset = np.unravel_index(np.argmax(window), window.shape)
+        assert winner == (rows.start + offset[0], cols.start + offset[1])
+    before = pool.image.value
+    pool.controls["mode"].value = "avg"
+    assert pool.state["winner"] is None
+    assert pool.state["output_value"] == pytest.approx(window.mean())
+    average = layers.AveragePooling2D(pool_size, strides=strides, padding=padding)
+    assert pool.state["keras_output_shape"] == average.compute_output_shape((1, size, size, 1))
+    assert pool.image.value != before
+
+
+def test_pooling_explorer_reports_a_window_larger_than_the_input():
+    pool = widgets.PoolingExplorer(input_size=3)
+    pool.controls["pool_size"].value = 4
+    assert pool.state["error"]
+    pool.controls["padding"].value = "same"
+    assert pool.state["error"] is None and pool.state["output_size"] == 2
+
+
+def test_filter_playground_presets_and_custom_cells():
+    playground = widgets.FilterPlayground()
+    assert playground.state["preset"] == "sobel_x"
+    playground.controls["preset"].value = "blur"
+    assert playground.state["kernel"] == widgets.PRESETS["blur"]
+    assert playground.controls["kernel[1,1]"].value == 0.25
+    expected = widgets.filter_image(playground.grey, widgets.PRESETS["blur"])
+    assert playground.state["output_stats"]["mean"] == pytest.approx(expected.mean())
+    assert playground.state["output_stats"]["max"] == pytest.approx(expected.max())
+    before = playground.image.value
+    playground.controls["kernel[1,1]"].value = 2.0
+    assert playground.state["preset"] == playground.controls["preset"].value == "custom"
+    assert playground.state["kernel"][1][1] == 2.0
+    assert playground.image.value != before
+    playground.controls["preset"].value = "identity"
+    stats = playground.state["output_stats"]
+    assert stats["min"] == pytest.approx(playground.grey.min(), abs=1e-6)
+    assert stats["mean"] == pytest.approx(playground.grey.mean(), abs=1e-6)
+
+
+def test_filter_playground_reports_non_finite_weights():
+    playground = widgets.FilterPlayground()
+    playground.controls["kernel[0,0]"].value = float("nan")
+    assert playground.state["error"] and "finite" in playground.state["error"]
+
+
+def test_receptive_field_explorer_follows_vgg16():
+    explorer = widgets.ReceptiveFieldExplorer()
+    rows = {row["name"]: row for row in arithmetic.vgg16_receptive_fields(224)}
+    for name in ("block1_pool", "block3_conv2", "block5_pool"):
+        explorer.controls["layer_name"].value = name
+        state = explorer.state
+        assert state["error"] is None
+        assert state["output_size"] == rows[name]["output_size"]
+        assert state["receptive_field"] == rows[name]["receptive_field"]
+        assert state["jump"] == rows[name]["jump"]
+        assert explorer.controls["row"].max == state["output_size"] - 1
+        top, left, bottom, right = state["box"]
+        assert 0 <= top < bottom <= 224 and 0 <= left < right <= 224
+    explorer.controls["row"].value = 0
+    explorer.controls["col"].value = 6
+    assert explorer.state["unit"] == (0, 6)
+    assert explorer.state["box"] == viz.receptive_field_box(224, "block5_pool", (0, 6))["box"]
+    # Switching layers keeps the unit over the same place in the image.
+    centre = explorer.state["centre"]
+    explorer.controls["layer_name"].value = "block4_pool"
+    assert all(abs(a - b) <= 8 for a, b in zip(explorer.state["centre"], centre, strict=True))
