@@ -2,19 +2,24 @@
 
 Keras 3 only (``keras.layers``, ``keras.ops``, ``keras.applications``), so the same
 code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
-``01_segmentation_intro.ipynb``.
+``01_segmentation_intro.ipynb`` (classifiers) and ``04_transposed_convolution.ipynb``
+(:class:`BilinearInitializer`).
 """
 
 from __future__ import annotations
 
 import os
 
+import keras
 import numpy as np
+
+from fcn_tutorial import reference
 
 __all__ = [
     "WeightsUnavailableError",
     "load_imagenet_classifier",
     "classify",
+    "BilinearInitializer",
 ]
 
 
@@ -47,8 +52,6 @@ def load_imagenet_classifier(alpha: float = 0.25, input_size: int = 128):
         WeightsUnavailableError: when the weights can be neither downloaded nor found,
             saying what failed and the two fixes.
     """
-    import keras
-
     try:
         return keras.applications.MobileNet(
             input_shape=(input_size, input_size, 3), alpha=alpha, weights="imagenet"
@@ -78,8 +81,6 @@ def classify(model, image: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
         ValueError: when the image's shape is not the model's input shape.
         WeightsUnavailableError: when the ImageNet class index cannot be had.
     """
-    import keras
-
     expected = tuple(model.input_shape[1:])
     if tuple(image.shape) != expected:
         raise ValueError(
@@ -96,3 +97,43 @@ def classify(model, image: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
             f"download imagenet_class_index.json into {_keras_models_dir()}."
         ) from error
     return [(name, float(probability)) for _, name, probability in decoded[0]]
+
+
+@keras.saving.register_keras_serializable(package="fcn_tutorial")
+class BilinearInitializer(keras.initializers.Initializer):
+    """Initialise a ``Conv2DTranspose`` kernel to bilinear upsampling, as FCN does.
+
+    Each output channel starts as the bilinear interpolation of the same input channel
+    (:func:`reference.bilinear_kernel`); training is free to move away from it. With
+    ``kernel_size=2 * strides``, ``padding="same"`` and ``use_bias=False`` the layer
+    reproduces a linear ramp exactly, away from the borders.
+
+    Registered as ``"fcn_tutorial>BilinearInitializer"``, so a saved model reloads
+    with ``keras.saving.load_model`` once this module is imported.
+
+    Example:
+        >>> layer = keras.layers.Conv2DTranspose(
+        ...     3, kernel_size=4, strides=2, padding="same", use_bias=False,
+        ...     kernel_initializer=BilinearInitializer(), name="upscore2")
+        >>> tuple(layer(np.ones((1, 5, 5, 3), "float32")).shape)
+        (1, 10, 10, 3)
+    """
+
+    def __call__(self, shape, dtype=None):
+        """The kernel for ``shape = (kernel_h, kernel_w, out_channels, in_channels)``.
+
+        Raises:
+            ValueError: for a shape that is not a 2-D transposed convolution's kernel.
+        """
+        if len(shape) != 4:
+            raise ValueError(
+                f"BilinearInitializer fills Conv2DTranspose kernels (kh, kw, out, in), got "
+                f"shape {tuple(shape)}: use it as Conv2DTranspose(kernel_initializer=...)."
+            )
+        kernel_h, kernel_w, out_channels, in_channels = (int(n) for n in shape)
+        kernel = reference.bilinear_kernel((kernel_h, kernel_w), in_channels, out_channels)
+        return keras.ops.convert_to_tensor(kernel, dtype=dtype or "float32")
+
+    def get_config(self) -> dict:
+        """No arguments: the kernel depends only on the shape it is asked for."""
+        return {}

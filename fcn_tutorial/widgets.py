@@ -12,7 +12,8 @@ Each explorer is a small class that owns its controls and its output:
 An explorer displays itself when it ends a cell. Tests drive it without a browser:
 ``explorer.controls["strides"].value = 2`` then assert on ``explorer.state``.
 
-Introduced in ``02_convolution.ipynb`` and ``03_pooling.ipynb``.
+Introduced in ``02_convolution.ipynb``, ``03_pooling.ipynb`` and
+``04_transposed_convolution.ipynb``.
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ __all__ = [
     "FilterPlayground",
     "PoolingExplorer",
     "ReceptiveFieldExplorer",
+    "SegmentationBrowser",
+    "TransposedConvolutionExplorer",
     "conv_size_formula",
     "filter_image",
     "keras_conv_output_shape",
     "keras_pool_output_shape",
+    "keras_transposed_output_shape",
     "output_range",
     "to_grey",
+    "transposed_size_formula",
 ]
 
 # Low enough that a redraw stays well under 0.3 s, high enough to read the numbers.
@@ -207,6 +212,7 @@ class _Explorer:
         self.widget = widgets.VBox(
             [widgets.HBox([widgets.VBox(list(self._layout())), self.image]), self.readout]
         )
+        self.widget.add_class("fcn-explorer")  # what tests/browser/ looks for
         self.update()
 
     def _layout(self):
@@ -607,4 +613,418 @@ class ReceptiveFieldExplorer(_Explorer):
             f"units, neighbours {state['jump']} px apart. Unit {state['unit']} sees a "
             f"{state['receptive_field']}×{state['receptive_field']} px field; inside the image "
             f"that is rows {top}..{bottom - 1}, columns {left}..{right - 1}.</p>"
+        )
+
+
+# --- Transposed convolution ------------------------------------------------------------------
+
+OUTPUT_PADDING_CHOICES = (None, 0, 1, 2, 3)
+
+
+def transposed_size_formula(
+    input_size: int,
+    kernel_size: int,
+    strides: int = 1,
+    padding: str | int = "valid",
+    output_padding: int | None = None,
+) -> str:
+    """The transposed convolution's output-size formula with the numbers filled in.
+
+    Returns:
+        str: e.g. ``"o = (2 − 1)·2 + 3 + 0 = 5"``; Keras' default ``output_padding`` is
+        spelled out first where it applies, and the result comes from ``arithmetic``.
+
+    Raises:
+        ValueError: as :func:`arithmetic.transposed_conv_output_size`.
+
+    Example:
+        >>> transposed_size_formula(3, 3, strides=2, padding="same")
+        'o = 3·2 = 6'
+        >>> transposed_size_formula(3, 3, strides=2, padding=1, output_padding=1)
+        'o = (3 − 1)·2 + 3 + 1 − 2·1 = 6'
+    """
+    output_size = arithmetic.transposed_conv_output_size(
+        input_size, kernel_size, strides, padding, output_padding
+    )
+    base = f"({input_size} − 1)·{strides}"
+    if padding == "same":
+        if output_padding is None:
+            return f"o = {input_size}·{strides} = {output_size}"
+        return f"o = {base} + {kernel_size} mod 2 + {output_padding} = {output_size}"
+    prefix = ""
+    if output_padding is None:
+        output_padding = max(kernel_size, strides) - kernel_size
+        prefix = f"a = max({kernel_size}, {strides}) − {kernel_size} = {output_padding};  "
+    crop = "" if padding == "valid" else f" − 2·{padding}"
+    return f"{prefix}o = {base} + {kernel_size} + {output_padding}{crop} = {output_size}"
+
+
+@functools.lru_cache(maxsize=512)
+def keras_transposed_output_shape(
+    input_size: int,
+    kernel_size: int,
+    strides: int = 1,
+    padding: str | int = "valid",
+    output_padding: int | None = None,
+) -> tuple:
+    """What ``keras.layers.Conv2DTranspose(filters=1, ...)`` returns for ``(1, H, W, 1)``.
+
+    An int padding is ``Conv2DTranspose(padding="valid")`` followed by
+    ``Cropping2D(padding)``.
+
+    Returns:
+        tuple: the output shape ``(1, o, o, 1)``.
+
+    Raises:
+        ValueError: Keras' own refusal, e.g. ``output_padding >= strides``.
+    """
+    from keras import layers
+
+    crop = None
+    if not isinstance(padding, str):
+        padding, crop = "valid", padding
+    layer = layers.Conv2DTranspose(
+        1, kernel_size, strides=strides, padding=padding, output_padding=output_padding
+    )
+    shape = layer.compute_output_shape((1, input_size, input_size, 1))
+    if crop is not None:
+        shape = layers.Cropping2D(crop).compute_output_shape(shape)
+    return tuple(shape)
+
+
+def _crop_text(before: int, after: int) -> str:
+    parts = [f"{before} cropped at the start"] if before else []
+    if after > 0:
+        parts.append(f"{after} cropped at the end")
+    elif after < 0:
+        parts.append(f"{-after} zero(s) appended at the end (output_padding)")
+    return "the output is the canvas" + (f", {' and '.join(parts)}" if parts else "")
+
+
+class TransposedConvolutionExplorer(_Explorer):
+    """Upsample a tiny input with a transposed convolution, in either of two views.
+
+    ``view="scatter"``: step through the input cells; each stamps a scaled copy of the
+    kernel onto the output. ``view="zero_insertion"``: step through the output cells; a
+    stride-1 convolution with the flipped kernel slides over the input stretched with
+    zeros. Both give the same numbers (``reference.conv2d_transpose``).
+
+    Args:
+        input_size, kernel_size, strides, padding, output_padding: the starting values,
+            as ``keras.layers.Conv2DTranspose``'s arguments; ``padding`` is one of
+            ``"valid"``, ``"same"``, 0, 1, 2 (an int crops that many pixels each side,
+            ``Cropping2D``), ``output_padding`` one of ``None``, 0, 1, 2, 3.
+        view: ``"scatter"`` or ``"zero_insertion"``.
+
+    Attributes:
+        state: the arguments plus ``view``, ``step``, ``steps``, ``output_size``,
+            ``full_size``, ``crop``, ``inserted_zeros``, ``pad``, ``padded_size``,
+            ``position`` (input cell in the scatter view, output cell in the other),
+            ``window``, ``input_values``, ``kernel``, ``output`` (the whole output),
+            ``value`` (the stamping input value, or the output cell's value),
+            ``formula``, ``keras_output_shape`` and ``error`` (a message, e.g. for
+            ``output_padding >= strides``, with nothing drawn).
+
+    Example:
+        >>> explorer = TransposedConvolutionExplorer()
+        >>> explorer.controls["strides"].value = 2
+        >>> explorer.state["output_size"]
+        5
+    """
+
+    def __init__(
+        self,
+        input_size=2,
+        kernel_size=3,
+        strides=1,
+        padding="valid",
+        output_padding=None,
+        view="scatter",
+    ):
+        if padding not in PADDING_CHOICES:
+            raise ValueError(f"padding {padding!r} is not offered: use one of {PADDING_CHOICES}.")
+        if output_padding not in OUTPUT_PADDING_CHOICES:
+            raise ValueError(
+                f"output_padding {output_padding!r} is not offered: use one of "
+                f"{OUTPUT_PADDING_CHOICES}."
+            )
+        if view not in viz.TRANSPOSED_VIEWS:
+            raise ValueError(f"unknown view {view!r}: use one of {viz.TRANSPOSED_VIEWS}.")
+        self._build(
+            {
+                "view": _choice("view", viz.TRANSPOSED_VIEWS, view, widgets.ToggleButtons),
+                # Small enough that the largest canvas (14×14) still redraws quickly.
+                "input_size": _slider("input_size", input_size, 1, 4),
+                "kernel_size": _slider("kernel_size", kernel_size, 1, 5),
+                "strides": _slider("strides", strides, 1, 3),
+                "padding": _choice("padding", PADDING_CHOICES, padding),
+                "output_padding": _choice("output_padding", OUTPUT_PADDING_CHOICES, output_padding),
+                "step": _slider("step", 0, 0, 0),
+            }
+        )
+
+    def _config(self, values):
+        names = ("input_size", "kernel_size", "strides", "padding", "output_padding")
+        return {name: values[name] for name in names}
+
+    def _sync_controls(self, change):
+        values = {name: control.value for name, control in self.controls.items()}
+        geometry = viz.transposed_step(self._config(values), 0, values["view"])
+        step = self.controls["step"]
+        step.max = geometry["steps"] - 1
+        step.description = (
+            "step (input cell)" if values["view"] == "scatter" else "step (output cell)"
+        )
+
+    def _compute(self, values):
+        config = self._config(values)
+        geometry = viz.transposed_step(config, values["step"], values["view"])
+        input_values, kernel = viz.sample_conv_values(
+            config["input_size"], config["kernel_size"], SEED
+        )
+        output = reference.conv2d_transpose(
+            input_values[..., None],
+            kernel,
+            config["strides"],
+            config["padding"],
+            config["output_padding"],
+        )[..., 0]
+        row, col = geometry["position"]
+        scatter = values["view"] == "scatter"
+        keras_shape, keras_note = None, None
+        try:
+            keras_shape = keras_transposed_output_shape(**config)
+        except ValueError as refusal:
+            keras_note = f"Keras refuses this layer: {refusal}"
+        names = ("steps", "output_size", "full_size", "crop", "inserted_zeros", "pad")
+        return {
+            **values,
+            **{name: geometry[name] for name in names},
+            "padded_size": geometry["padded_size"],
+            "position": geometry["position"],
+            "window": geometry["window"],
+            "input_values": input_values,
+            "kernel": kernel,
+            "output": output,
+            "value": float(input_values[row, col] if scatter else output[row, col]),
+            "formula": transposed_size_formula(**config),
+            "keras_output_shape": keras_shape,
+            "keras_note": keras_note,
+        }
+
+    def _draw(self):
+        state = self.state
+        return viz.plot_transposed_step(
+            self._config(state),
+            state["step"],
+            state["view"],
+            state["input_values"],
+            state["kernel"],
+            dpi=DPI,
+        )
+
+    def _describe(self):
+        state = self.state
+        row, col = state["position"]
+        if state["view"] == "scatter":
+            top, left = state["window"]
+            action = (
+                f"<b>x[{row}, {col}]</b> = {state['value']:g} stamps {state['value']:g} × "
+                f"kernel at ({top}, {left}) of the {state['full_size']}×{state['full_size']} "
+                f"canvas; {_crop_text(*state['crop'])}"
+            )
+        else:
+            action = (
+                f"{state['inserted_zeros']} zero(s) between inputs, padding {state['pad']}, "
+                f"flipped kernel at stride 1: <b>out[{row}, {col}]</b> = "
+                f"<b>{state['value']:g}</b>"
+            )
+        padding, crop = state["padding"], ""
+        if not isinstance(padding, str):
+            padding, crop = "valid", f" + Cropping2D({state['padding']})"
+        layer = (
+            f"Conv2DTranspose(filters=1, kernel_size={state['kernel_size']}, "
+            f"strides={state['strides']}, padding={padding!r}, "
+            f"output_padding={state['output_padding']!r}){crop}"
+        )
+        shape = (1, state["input_size"], state["input_size"], 1)
+        keras = (
+            f"<b>Keras</b> {_code(layer)}: {_code(shape)} → {_code(state['keras_output_shape'])}"
+        )
+        if state["keras_note"]:
+            keras = html.escape(state["keras_note"])
+        return f"<p><b>Output size</b> {html.escape(state['formula'])}<br>{action}<br>{keras}</p>"
+
+
+class SegmentationBrowser(_Explorer):
+    """Page through a segmentation dataset: photo, labels and overlay, class by class.
+
+    Works for every loader's output: the synthetic scenes, CamVid, your own folders, or
+    KITTI road (``class_names=KITTI_CLASS_NAMES, palette=KITTI_PALETTE``). Labels without
+    a name (void) and hidden classes are left unpainted: black in the label panel, the
+    bare photo in the overlay.
+
+    Args:
+        images: ``(N, H, W, 3) uint8``, or a list of ``(H, W, 3) uint8`` (sizes may differ).
+        masks: ``(N, H, W)`` integer labels, or a list of ``(H, W)``.
+        class_names: one name per label ``0 .. C - 1``; ``None`` gives CamVid's 11.
+        palette: ``(C', 3) uint8`` colours, row ``i`` for label ``i``, ``C' >= C``;
+            ``None`` gives CamVid's ``PALETTE``.
+        index: the image shown first.
+        alpha: the starting opacity of the label colours in the overlay, 0 to 1.
+
+    Attributes:
+        controls: ``index`` and ``alpha`` sliders, and a checkbox per class keyed
+            ``"show[<name>]"`` (``"show[Car]"``).
+        state: ``index``, ``alpha``, ``visible`` (names of the classes shown),
+            ``pixel_counts`` (``{name: pixels}`` in this image, unnamed labels as
+            ``"void"``), ``shape`` ``(H, W)`` and ``error``.
+
+    Raises:
+        ValueError: for image and mask lists of different lengths, an empty dataset, or
+            a palette with fewer colours than classes.
+
+    Example:
+        >>> images, masks = np.zeros((2, 4, 6, 3), "uint8"), np.full((2, 4, 6), 3, "uint8")
+        >>> browser = SegmentationBrowser(images, masks)
+        >>> browser.controls["show[Road]"].value = False
+        >>> browser.state["pixel_counts"]["Road"], "Road" in browser.state["visible"]
+        (24, False)
+    """
+
+    def __init__(self, images, masks, class_names=None, palette=None, index=0, alpha=0.5):
+        if class_names is None or palette is None:
+            # Imported here: widgets sit below the data layer (tests/test_packaging.py).
+            from fcn_tutorial.datasets import classes
+
+            class_names = classes.CLASS_NAMES if class_names is None else class_names
+            palette = classes.PALETTE if palette is None else palette
+        if len(images) != len(masks) or len(images) == 0:
+            raise ValueError(
+                f"{len(images)} images and {len(masks)} masks: pass one mask per image, "
+                "at least one."
+            )
+        self.images, self.masks = images, masks
+        self.class_names = tuple(class_names)
+        self.palette = np.asarray(palette, dtype=np.uint8)
+        if self.palette.ndim != 2 or len(self.palette) < len(self.class_names):
+            raise ValueError(
+                f"palette has shape {self.palette.shape} for {len(self.class_names)} classes: "
+                "pass (C, 3) colours with a row for every class."
+            )
+        controls = {
+            "index": _slider("image", index, 0, len(images) - 1),
+            "alpha": widgets.FloatSlider(
+                value=alpha,
+                min=0,
+                max=1,
+                step=0.05,
+                description="opacity",
+                continuous_update=False,
+            ),
+        }
+        for name in self.class_names:
+            controls[f"show[{name}]"] = widgets.Checkbox(
+                value=True, description=name, indent=False, layout=widgets.Layout(width="130px")
+            )
+        self._build(controls)
+
+    def _layout(self):
+        boxes = [self.controls[f"show[{name}]"] for name in self.class_names]
+        grid = widgets.GridBox(
+            boxes, layout=widgets.Layout(grid_template_columns="repeat(2, 135px)")
+        )
+        return [self.controls["index"], self.controls["alpha"], grid]
+
+    def _compute(self, values):
+        index = values["index"]
+        image, mask = np.asarray(self.images[index]), np.asarray(self.masks[index])
+        if image.ndim != 3 or image.shape[-1] != 3 or image.shape[:2] != mask.shape:
+            raise ValueError(
+                f"image {index} {image.shape} and mask {mask.shape} do not match: pass "
+                "(H, W, 3) images and (H, W) masks of the same size."
+            )
+        if not np.issubdtype(mask.dtype, np.integer) or (mask.size and mask.min() < 0):
+            raise ValueError(f"mask {index} must hold labels >= 0 as integers, not {mask.dtype}.")
+        counts = np.bincount(mask.ravel(), minlength=len(self.class_names))
+        pixel_counts = {name: int(counts[k]) for k, name in enumerate(self.class_names)}
+        pixel_counts["void"] = int(mask.size - sum(pixel_counts.values()))
+        self._image, self._mask = image, mask
+        return {
+            "index": index,
+            "alpha": values["alpha"],
+            "visible": [name for name in self.class_names if values[f"show[{name}]"]],
+            "pixel_counts": pixel_counts,
+            "shape": mask.shape,
+        }
+
+    def panels(self) -> dict:
+        """The three pictures of the current state.
+
+        Returns:
+            dict of ``(H, W, 3) uint8``: ``image``, ``labels`` (class colours, black where
+            void or hidden) and ``overlay`` (colours blended over the photo at ``alpha``).
+        """
+        size = max(int(self._mask.max(initial=0)) + 1, len(self.palette))
+        shown = np.zeros(size, bool)
+        shown[[self.class_names.index(name) for name in self.state["visible"]]] = True
+        colours = np.zeros((size, 3), np.float32)
+        colours[: len(self.palette)] = self.palette
+        painted = shown[self._mask][..., None]
+        photo = self._image.astype(np.float32)
+        alpha = self.state["alpha"]
+        blend = np.where(painted, (1 - alpha) * photo + alpha * colours[self._mask], photo)
+        return {
+            "image": self._image.astype(np.uint8),
+            "labels": np.where(painted, colours[self._mask], 0).astype(np.uint8),
+            "overlay": np.clip(blend + 0.5, 0, 255).astype(np.uint8),
+        }
+
+    def _draw(self):
+        from matplotlib.patches import Patch
+
+        height, width = self.state["shape"]
+        fig = viz.new_figure(12, 4 * height / width + 1.0, dpi=DPI)
+        axes = fig.subplots(1, 3)
+        fig.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.2, wspace=0.03)
+        panels = self.panels()
+        titles = [
+            f"image {self.state['index']}",
+            "labels",
+            f"overlay, opacity {self.state['alpha']:.2f}",
+        ]
+        for ax, key, title in zip(axes, ("image", "labels", "overlay"), titles):
+            ax.imshow(panels[key])
+            ax.set_title(title, fontsize=10)
+            ax.set_axis_off()
+        total = height * width
+        handles = [
+            Patch(
+                facecolor=self.palette[self.class_names.index(name)] / 255,
+                edgecolor="black",
+                linewidth=0.5,
+                label=f"{name} {100 * self.state['pixel_counts'][name] / total:.0f}%",
+            )
+            for name in self.state["visible"]
+            if self.state["pixel_counts"][name]
+        ]
+        if handles:
+            fig.legend(
+                handles=handles,
+                loc="lower center",
+                ncol=min(6, len(handles)),
+                fontsize=9,
+                frameon=False,
+            )
+        return fig
+
+    def _describe(self):
+        counts = self.state["pixel_counts"]
+        total = sum(counts.values())
+        top = sorted(counts.items(), key=lambda item: -item[1])[:5]
+        shares = ", ".join(f"{html.escape(name)} {100 * n / total:.0f}%" for name, n in top if n)
+        height, width = self.state["shape"]
+        return (
+            f"<p>image {self.state['index']} of {len(self.images)} ({width}×{height}); "
+            f"largest shares: {shares}</p>"
         )

@@ -77,3 +77,28 @@ def test_command_line(tmp_path, capsys):
     assert (tmp_path / "03_vgg16-receptive-fields.png").is_file()
     with pytest.raises(SystemExit):
         figures.main(["nope.png"])
+
+
+@pytest.mark.parametrize("config_name", list(figures.TRANSPOSED_ANIMATIONS))
+def test_transposed_animations_have_one_frame_per_output_cell(config_name):
+    path = FIGURES_DIR / f"04_{config_name.replace('_', '-')}.gif"
+    steps = viz.transposed_step(viz.TRANSPOSED_CONFIGS[config_name], 0, "zero_insertion")["steps"]
+    with Image.open(path) as gif:
+        assert gif.n_frames == steps
+    assert path.stat().st_size < 250_000
+
+
+def test_every_notebook_04_animation_is_small():
+    paths = sorted(FIGURES_DIR.glob("04_*.gif"))
+    assert len(paths) >= 8
+    assert all(path.stat().st_size < 250_000 for path in paths)
+
+
+def test_checkerboard_comes_from_random_transposed_kernels_only():
+    outputs = figures.checkerboard_outputs()
+    for name, output in outputs.items():
+        inner = output[4:-4, 4:-4]
+        flat = np.ptp(inner) <= 1e-5 * max(abs(inner.mean()), 1)
+        assert flat == ("random, kernel" not in name), name
+    bilinear = outputs["transposed, bilinear, kernel 4"]
+    np.testing.assert_allclose(bilinear[4:-4, 4:-4], 1.0, atol=1e-6)

@@ -98,7 +98,7 @@ def test_taps_times_kernel_is_reference_conv2d(config):
 def test_dilated_kernel_leaves_holes():
     config = viz.CONV_CONFIGS["dilation"]
     fig = viz.plot_convolution_step(config, step=4)
-    shade = to_rgba(viz.KERNEL_COLOR)[:3]
+    shade = to_rgba(viz.core.KERNEL_COLOR)[:3]
     corners = {
         patch.get_xy()
         for patch in fig.axes[0].patches
@@ -213,3 +213,59 @@ def test_animation_rejects_empty_or_ragged_frames():
         viz.Animation([])
     with pytest.raises(ValueError, match="fixed size"):
         viz.Animation([np.zeros((2, 2, 3)), np.zeros((3, 2, 3))])
+
+
+@pytest.mark.parametrize("config", list(viz.TRANSPOSED_CONFIGS.values()), ids=str)
+def test_transposed_step_follows_arithmetic(config):
+    args = [config.get(name, default) for name, default in
+            [("input_size", None), ("kernel_size", None), ("strides", 1), ("padding", "valid"),
+             ("output_padding", None)]]  # fmt: skip
+    output_size = arithmetic.transposed_conv_output_size(*args)
+    size, kernel_size, strides = args[:3]
+    scatter = [viz.transposed_step(config, step) for step in range(size**2)]
+    for index, step in enumerate(scatter):
+        assert step["output_size"] == output_size and step["steps"] == size**2
+        row, col = divmod(index, size)
+        assert step["window"] == (row * strides, col * strides)
+        assert step["window"][0] + kernel_size <= step["canvas_size"]
+    slides = [viz.transposed_step(config, s, "zero_insertion") for s in range(output_size**2)]
+    assert slides[-1]["window"][0] + kernel_size == slides[-1]["padded_size"]
+    with pytest.raises(ValueError, match="outside the input"):
+        viz.transposed_step(config, size**2)
+    with pytest.raises(ValueError, match="outside the output"):
+        viz.transposed_step(config, output_size**2, "zero_insertion")
+
+
+@pytest.mark.parametrize("view", viz.TRANSPOSED_VIEWS)
+@pytest.mark.parametrize("name", list(viz.TRANSPOSED_CONFIGS))
+def test_transposed_frames_have_a_fixed_size_and_print_reference_numbers(name, view):
+    config = viz.TRANSPOSED_CONFIGS[name]
+    values, kernel = viz.sample_conv_values(config["input_size"], config["kernel_size"])
+    last = viz.transposed_step(config, 0, view)["steps"] - 1
+    shapes = {
+        viz.figure_to_array(viz.plot_transposed_step(config, step, view, dpi=30)).shape
+        for step in (0, last)
+    }
+    assert len(shapes) == 1
+    fig = viz.plot_transposed_step(config, last, view, values, kernel, dpi=30)
+    texts = [text.get_text() for text in fig.axes[0].texts]
+    output = reference.conv2d_transpose(
+        values[..., None].astype("float32"),
+        kernel,
+        config.get("strides", 1),
+        config.get("padding", "valid"),
+        config.get("output_padding"),
+    )[..., 0]
+    if view == "zero_insertion":
+        assert texts[-1].endswith(f"= {output[-1, -1]:g}")
+    else:
+        # After the last stamp every output cell holds its final value.
+        assert {f"{v:g}" for v in output.ravel()} <= set(texts)
+
+
+def test_transposed_frame_rejects_bad_views_and_values():
+    config = viz.TRANSPOSED_CONFIGS["no_padding_strides_transposed"]
+    with pytest.raises(ValueError, match="scatter"):
+        viz.plot_transposed_step(config, 0, view="matrix")
+    with pytest.raises(ValueError, match="sample_conv_values"):
+        viz.plot_transposed_step(config, 0, "scatter", np.ones((3, 3)), np.ones((3, 3)))

@@ -224,3 +224,109 @@ def test_receptive_field_explorer_follows_vgg16():
     centre = explorer.state["centre"]
     explorer.controls["layer_name"].value = "block4_pool"
     assert all(abs(a - b) <= 8 for a, b in zip(explorer.state["centre"], centre, strict=True))
+
+
+@pytest.fixture
+def transposed():
+    return widgets.TransposedConvolutionExplorer()
+
+
+def keras_transposed_shape(input_size, kernel_size, strides, padding, output_padding):
+    crop = None
+    if not isinstance(padding, str):
+        padding, crop = "valid", padding
+    layer = layers.Conv2DTranspose(
+        1, kernel_size, strides=strides, padding=padding, output_padding=output_padding
+    )
+    shape = layer.compute_output_shape((1, input_size, input_size, 1))
+    if crop is not None:
+        shape = layers.Cropping2D(crop).compute_output_shape(shape)
+    return tuple(shape)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"strides": 2},
+        {"strides": 2, "padding": "same"},
+        {"strides": 2, "padding": "same", "output_padding": 0, "input_size": 3},
+        {"strides": 2, "padding": 1, "output_padding": 1, "input_size": 3},
+        {"strides": 3, "kernel_size": 2, "output_padding": 2, "view": "zero_insertion"},
+        {"strides": 4, "kernel_size": 4, "padding": "same", "input_size": 1},
+    ],
+    ids=str,
+)
+def test_transposed_explorer_agrees_with_arithmetic_and_keras(transposed, settings):
+    for name, value in settings.items():
+        transposed.controls[name].value = value
+    state = transposed.state
+    assert state["error"] is None
+    args = [state[n] for n in ("input_size", "kernel_size", "strides", "padding")]
+    expected = arithmetic.transposed_conv_output_size(*args, state["output_padding"])
+    assert state["output_size"] == expected
+    assert state["formula"].endswith(f"= {expected}")
+    assert state["keras_output_shape"] == (1, expected, expected, 1)
+    assert state["keras_output_shape"] == keras_transposed_shape(*args, state["output_padding"])
+    side = state["input_size"] if state["view"] == "scatter" else expected
+    assert transposed.controls["step"].max == side**2 - 1 == state["steps"] - 1
+    assert state["output"].shape == (expected, expected)
+
+
+def test_transposed_explorer_views_give_the_same_numbers(transposed):
+    transposed.controls["input_size"].value = 3
+    transposed.controls["strides"].value = 2
+    state = transposed.state
+    output = reference.conv2d_transpose(state["input_values"][..., None], state["kernel"], 2)
+    np.testing.assert_array_equal(state["output"], output[..., 0])
+    transposed.controls["step"].value = 4
+    assert transposed.state["position"] == (1, 1) and transposed.state["window"] == (2, 2)
+    assert transposed.state["value"] == state["input_values"][1, 1]
+    assert "stamps" in transposed.readout.value
+    before = transposed.image.value
+    transposed.controls["view"].value = "zero_insertion"
+    assert transposed.image.value != before
+    assert transposed.controls["step"].max == 7**2 - 1
+    assert "output cell" in transposed.controls["step"].description
+    for step in (0, 10, 24, 48):
+        transposed.controls["step"].value = step
+        row, col = divmod(step, 7)
+        assert transposed.state["value"] == output[row, col, 0]
+        assert f"<b>{output[row, col, 0]:g}</b>" in transposed.readout.value
+    # Back to the scatter view: the step is clamped to the 3×3 input.
+    transposed.controls["view"].value = "scatter"
+    assert transposed.state["step"] == transposed.controls["step"].value == 8
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"strides": 2, "output_padding": 2}, "smaller than the stride"),
+        ({"output_padding": 1}, "smaller than the stride"),
+        ({"kernel_size": 2, "padding": "same", "strides": 2, "output_padding": 0}, "even kernel"),
+        ({"kernel_size": 2, "padding": 2}, "padding from 0 to 1"),
+    ],
+    ids=str,
+)
+def test_transposed_explorer_reports_invalid_combinations(transposed, settings, message):
+    for name, value in settings.items():
+        transposed.controls[name].value = value
+    assert transposed.state["error"] and message in transposed.state["error"]
+    assert "Not possible" in transposed.readout.value
+    assert bytes(transposed.image.value).startswith(b"\x89PNG")
+    transposed.controls["output_padding"].value = None
+    transposed.controls["padding"].value = "valid"
+    assert transposed.state["error"] is None
+
+
+def test_transposed_explorer_rejects_unknown_arguments():
+    with pytest.raises(ValueError, match="view"):
+        widgets.TransposedConvolutionExplorer(view="matrix")
+    with pytest.raises(ValueError, match="output_padding"):
+        widgets.TransposedConvolutionExplorer(output_padding=7)
+
+
+def test_transposed_explorer_displays_with_a_static_fallback(transposed):
+    bundle = transposed._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == bytes(transposed.image.value)
+    assert isinstance(transposed.figure(), viz.TutorialFigure)
