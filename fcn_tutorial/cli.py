@@ -6,6 +6,7 @@ Examples::
     fcn-tutorial notebooks      # re-execute every notebook in place
     fcn-tutorial figures        # rebuild figures/ from the registry
     fcn-tutorial info           # backend, devices, profile
+    fcn-tutorial bench data     # images/s of the synthetic scenes and the CamVid pipeline
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ __all__ = ["main", "ROOT", "NOTEBOOKS"]
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+# A developer checkout may sit next to a read-only CamVid copy; users get the cache.
+SHARED_CAMVID = ROOT.parent / "shared" / "data" / "camvid"
 
 
 def _lab(args: argparse.Namespace) -> int:
@@ -113,6 +116,26 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from fcn_tutorial.datasets import benchmark_synthetic, camvid_root
+    from fcn_tutorial.datasets.pipeline import benchmark_camvid
+
+    print("data throughput at 360x480, one process", flush=True)
+    synthetic = benchmark_synthetic(args.num_images, 360, 480)
+    print(f"  synthetic_driving           {synthetic['images_per_s']:7.1f} images/s", flush=True)
+    root = args.root or (SHARED_CAMVID if SHARED_CAMVID.is_dir() else camvid_root())
+    try:
+        camvid = benchmark_camvid(root, split=args.split)
+    except FileNotFoundError as error:
+        print(f"  CamVid: not measured, its files are missing. {error}")
+        return 1
+    print(f"  CamVid {args.split}, {camvid['num_images']} images from {root}:")
+    print(f"    load (verify + decode)    {camvid['load']:7.1f} images/s")
+    print(f"    augment (from memory)     {camvid['augment']:7.1f} images/s")
+    print(f"    read + augment (lazy)     {camvid['read_augment']:7.1f} images/s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``fcn-tutorial`` console script."""
     parser = argparse.ArgumentParser(prog="fcn-tutorial", description=__doc__.split("\n")[0])
@@ -135,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
 
     info = commands.add_parser("info", help="backend, profile")
     info.set_defaults(run=_info)
+
+    bench = commands.add_parser("bench", help="time the data pipeline (images/s)")
+    bench.add_argument("target", choices=["data"], help="what to time")
+    bench.add_argument("--root", type=Path, help="CamVid folder (default: shared copy or cache)")
+    bench.add_argument("--split", default="val", choices=["train", "val", "test"])
+    bench.add_argument("--num-images", type=int, default=50, help="synthetic scenes per run")
+    bench.set_defaults(run=_bench)
 
     args = parser.parse_args(argv)
     return args.run(args)

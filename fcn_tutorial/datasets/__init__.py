@@ -1,11 +1,19 @@
-"""Segmentation data: CamVid's classes and colours, and the synthetic driving scenes.
+"""Segmentation data: class metadata, synthetic streets, CamVid, KITTI, your folders, batches.
 
 - ``classes``: class names, ``PALETTE``, ``VOID``, ``colorize``, ``overlay``, legends.
 - ``synthetic``: ``synthetic_driving`` and ``synthetic_drive``, the offline default data.
+- ``camvid``: ``load_camvid``, downloaded once and checked against a sha256 manifest.
+- ``folders``: ``load_folder`` for your own data, ``load_kitti_road``, and the readers
+  (``read_image``, ``read_mask``) whose checks every loader shares.
+- ``augment``: random scale, crop, flip and colour jitter in NumPy.
+- ``pipeline``: ``SegmentationSequence``, batches for ``model.fit`` on any backend. It is
+  the only module here that imports Keras, so it is loaded on first use.
 
 ``python -m fcn_tutorial.datasets`` prints how fast this machine draws scenes.
 """
 
+from fcn_tutorial.datasets.augment import Augmentation, augment_pair, pad_pair, resize_pair
+from fcn_tutorial.datasets.camvid import CAMVID_URL, camvid_root, download_camvid, load_camvid
 from fcn_tutorial.datasets.classes import (
     CLASS_NAMES,
     NUM_CLASSES,
@@ -15,6 +23,15 @@ from fcn_tutorial.datasets.classes import (
     colorize,
     legend_handles,
     overlay,
+)
+from fcn_tutorial.datasets.folders import (
+    KITTI_CLASS_NAMES,
+    KITTI_COLOURS,
+    KITTI_PALETTE,
+    load_folder,
+    load_kitti_road,
+    read_image,
+    read_mask,
 )
 from fcn_tutorial.datasets.synthetic import benchmark_synthetic, synthetic_drive, synthetic_driving
 
@@ -30,4 +47,32 @@ __all__ = [
     "synthetic_driving",
     "synthetic_drive",
     "benchmark_synthetic",
+    "CAMVID_URL",
+    "camvid_root",
+    "download_camvid",
+    "load_camvid",
+    "KITTI_CLASS_NAMES",
+    "KITTI_COLOURS",
+    "KITTI_PALETTE",
+    "load_folder",
+    "load_kitti_road",
+    "read_image",
+    "read_mask",
+    "Augmentation",
+    "augment_pair",
+    "pad_pair",
+    "resize_pair",
+    "SegmentationSequence",
+    "benchmark_camvid",
 ]
+
+_LAZY = {"SegmentationSequence", "benchmark_camvid"}
+
+
+def __getattr__(name):
+    # Importing Keras takes seconds; reading data should not wait for it.
+    if name in _LAZY:
+        from fcn_tutorial.datasets import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,259 @@
+"""Batches for ``model.fit``: a ``keras.utils.PyDataset`` that reads, augments and pads.
+
+A ``PyDataset`` is plain Python and NumPy, so the same pipeline feeds the TensorFlow, JAX
+and PyTorch backends (``tf.data`` would tie it to one). Used by the training notebooks
+(05 onwards)::
+
+    images, masks = load_camvid("train", paths_only=True)
+    train = SegmentationSequence(images, masks, augment=True, crop_size=(352, 480))
+    model.fit(train, epochs=10)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+from fcn_tutorial.datasets.augment import Augmentation, augment_pair, crop_pair
+from fcn_tutorial.datasets.classes import NUM_CLASSES, VOID
+from fcn_tutorial.datasets.folders import read_pair
+
+__all__ = ["SegmentationSequence", "benchmark_camvid"]
+
+
+def _as_samples(values, name: str, ndim: int) -> Sequence:
+    if isinstance(values, np.ndarray):
+        if values.ndim != ndim + 1:
+            raise ValueError(
+                f"{name} has shape {values.shape}: pass a stack with {ndim + 1} axes "
+                f"({'(N, H, W, 3)' if ndim == 3 else '(N, H, W)'}) or a list of file paths."
+            )
+        return values
+    values = list(values)
+    for value in values:
+        if not isinstance(value, str | os.PathLike | np.ndarray):
+            raise ValueError(f"{name} holds a {type(value).__name__}: pass arrays or file paths.")
+    return values
+
+
+def _augmentation(augment) -> Augmentation | None:
+    if augment is None or augment is False:
+        return None
+    if augment is True:
+        return Augmentation()
+    if isinstance(augment, dict):
+        return Augmentation(**augment)
+    if isinstance(augment, Augmentation):
+        return augment
+    raise ValueError(
+        f"augment={augment!r}: pass None, True, a dict of Augmentation's fields, or an "
+        "Augmentation."
+    )
+
+
+class SegmentationSequence(keras.utils.PyDataset):
+    """Shuffled, augmented, padded batches of image/mask pairs, for any Keras backend.
+
+    Each sample goes: read (if a path) → random scale → crop → flip → colour jitter →
+    padded at the bottom and right, so that height and width are the batch's largest,
+    rounded up to a multiple of ``pad_to`` (FCNs downsample by 32). Padding is black in
+    the image and ``VOID`` in the mask, so a loss with ``ignore_class=VOID`` skips it.
+
+    ``sequence[i]`` is a batch ``(x, y)``: ``(B, H', W', 3) float32`` images in
+    ``0 .. 255 × rescale`` (what the models expect: each applies its backbone's own
+    preprocessing) and ``(B, H', W') int32`` labels, ``VOID`` in the padding.
+
+    Randomness comes from ``(seed, epoch, sample)`` alone: the same seed gives the same
+    batches in any order, with any number of workers, and a new epoch (``on_epoch_end``)
+    gives a new order and new variations.
+
+    Args:
+        images: ``(N, H, W, 3) uint8``, a list of ``(H, W, 3) uint8`` arrays (sizes may
+            differ), or a list of image paths (read lazily, batch by batch).
+        masks: ``(N, H, W)`` integer labels, a list of such arrays, or a list of paths.
+        batch_size: samples per batch; the last batch may be smaller.
+        shuffle: draw a new order every epoch.
+        augment: ``None`` (no augmentation), ``True`` (``Augmentation()``), a dict of
+            ``Augmentation``'s fields, or an ``Augmentation``.
+        crop_size: ``(height, width)`` to cut from every sample (at random when
+            augmenting, the centre otherwise), padding smaller ones; ``None`` keeps sizes.
+        pad_to: round the batch's height and width up to a multiple of this; 1 for none.
+        seed: seed of the shuffling and the augmentation.
+        num_classes: masks hold ``0 .. num_classes - 1`` and ``VOID``.
+        mask_palette: for mask paths that are colour PNGs, as ``read_mask``'s ``palette``.
+        rescale: multiply images by this (``1 / 255`` gives ``0 .. 1``).
+        **kwargs: ``workers``, ``use_multiprocessing``, ``max_queue_size`` for
+            ``keras.utils.PyDataset``.
+
+    Raises:
+        ValueError: for mismatched lengths, wrong shapes or dtypes, unknown labels (the
+            message names the sample or file), or bad ``augment``/``crop_size``/``pad_to``.
+
+    Example:
+        >>> images = np.zeros((3, 50, 60, 3), "uint8")
+        >>> masks = np.zeros((3, 50, 60), "uint8")
+        >>> x, y = SegmentationSequence(images, masks, batch_size=2)[0]
+        >>> x.shape, y.shape, y.dtype, int(y[0, -1, -1]) == VOID
+        ((2, 64, 64, 3), (2, 64, 64), dtype('int32'), True)
+    """
+
+    def __init__(
+        self,
+        images,
+        masks,
+        batch_size: int = 8,
+        shuffle: bool = True,
+        augment: Augmentation | dict | bool | None = None,
+        crop_size: tuple[int, int] | None = None,
+        pad_to: int = 32,
+        seed: int = 0,
+        num_classes: int = NUM_CLASSES,
+        mask_palette=None,
+        rescale: float = 1.0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.images = _as_samples(images, "images", 3)
+        self.masks = _as_samples(masks, "masks", 2)
+        if len(self.images) != len(self.masks) or not len(self.images):
+            raise ValueError(
+                f"{len(self.images)} images and {len(self.masks)} masks: pass one mask per "
+                "image, at least one pair."
+            )
+        if batch_size < 1 or pad_to < 1:
+            raise ValueError(f"batch_size={batch_size} and pad_to={pad_to} must be >= 1.")
+        if crop_size is not None and (len(crop_size) != 2 or min(crop_size) < 1):
+            raise ValueError(f"crop_size={crop_size}: pass (height, width), or None.")
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.augmentation = _augmentation(augment)
+        self.crop_size = None if crop_size is None else tuple(int(s) for s in crop_size)
+        self.pad_to = int(pad_to)
+        self.seed = int(seed)
+        self.num_classes = int(num_classes)
+        self.mask_palette = mask_palette
+        self.rescale = float(rescale)
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.images) / self.batch_size)
+
+    def on_epoch_end(self) -> None:
+        """Called by Keras after every epoch: the next one gets a new order and variations.
+
+        Keras also calls it once before the first epoch; ``epoch`` counts the calls.
+        """
+        self.epoch += 1
+
+    def order(self) -> np.ndarray:
+        """This epoch's sample order: ``(N,) int64``, a permutation when shuffling."""
+        if not self.shuffle:
+            return np.arange(len(self.images))
+        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
+
+    def _read(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        image, mask = self.images[i], self.masks[i]
+        if isinstance(image, str | os.PathLike) or isinstance(mask, str | os.PathLike):
+            if not isinstance(image, str | os.PathLike) or not isinstance(mask, str | os.PathLike):
+                raise ValueError(f"sample {i} mixes a path and an array: pass both as paths.")
+            return read_pair(image, mask, self.mask_palette, self.num_classes)
+        image, mask = np.asarray(image), np.asarray(mask)
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3:
+            raise ValueError(
+                f"image {i} is {image.dtype} {image.shape}: pass (H, W, 3) uint8 in 0..255 "
+                "(np.clip(x, 0, 255).astype('uint8'))."
+            )
+        if not np.issubdtype(mask.dtype, np.integer) or mask.shape != image.shape[:2]:
+            raise ValueError(
+                f"mask {i} is {mask.dtype} {mask.shape} for an image {image.shape}: pass "
+                "(H, W) integer labels of the image's size."
+            )
+        bad = (mask < 0) | ((mask >= self.num_classes) & (mask != VOID))
+        if bad.any():
+            raise ValueError(
+                f"mask {i} holds labels {np.unique(mask[bad])[:8].tolist()}, neither classes "
+                f"0..{self.num_classes - 1} nor void {VOID}: map them to {VOID}."
+            )
+        return image, mask.astype(np.uint8)
+
+    def sample(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sample ``i`` as this epoch would batch it, before padding.
+
+        Returns:
+            ``(image, mask)``: ``(H, W, 3)`` (``float32`` when augmented) and
+            ``(H, W) uint8``.
+        """
+        image, mask = self._read(i)
+        if self.augmentation is not None:
+            rng = np.random.default_rng([self.seed, self.epoch, i])
+            return augment_pair(image, mask, rng, self.augmentation, self.crop_size)
+        if self.crop_size is not None:
+            return crop_pair(image, mask, self.crop_size)
+        return image, mask
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch {index} of a sequence of {len(self)} batches")
+        ids = self.order()[index * self.batch_size : (index + 1) * self.batch_size]
+        samples = [self.sample(int(i)) for i in ids]
+        height = max(mask.shape[0] for _, mask in samples)
+        width = max(mask.shape[1] for _, mask in samples)
+        height, width = (math.ceil(s / self.pad_to) * self.pad_to for s in (height, width))
+        x = np.zeros((len(samples), height, width, 3), np.float32)
+        y = np.full((len(samples), height, width), VOID, np.int32)
+        for k, (image, mask) in enumerate(samples):
+            x[k, : mask.shape[0], : mask.shape[1]] = image
+            y[k, : mask.shape[0], : mask.shape[1]] = mask
+        if self.rescale != 1.0:
+            x *= self.rescale
+        return x, y
+
+
+def benchmark_camvid(root=None, split: str = "val", batch_size: int = 8) -> dict:
+    """Time reading CamVid and augmenting it at 360x480, on this machine, in one process.
+
+    Args:
+        root: the CamVid folder (see ``load_camvid``); nothing is downloaded.
+        split: which split to time.
+        batch_size: batch size of the sequences.
+
+    Returns:
+        dict with ``num_images`` and images per second for ``load`` (verify hashes and
+        decode into arrays), ``augment`` (a ``SegmentationSequence`` with
+        ``augment=True`` over those arrays) and ``read_augment`` (the same, reading the
+        files batch by batch).
+
+    Raises:
+        FileNotFoundError: as ``load_camvid(..., download=False)``.
+    """
+    from fcn_tutorial.datasets.camvid import load_camvid
+
+    def rate(run) -> float:
+        start = time.perf_counter()
+        count = run()
+        return round(count / (time.perf_counter() - start), 1)
+
+    arrays = {}
+
+    def load() -> int:
+        arrays["pairs"] = load_camvid(split, root, download=False, progress=False)
+        return len(arrays["pairs"][0])
+
+    def iterate(images, masks) -> int:
+        sequence = SegmentationSequence(images, masks, batch_size, augment=True)
+        return sum(len(sequence[i][0]) for i in range(len(sequence)))
+
+    load_rate = rate(load)
+    paths = load_camvid(split, root, download=False, paths_only=True, progress=False)
+    return {
+        "split": split,
+        "num_images": len(paths[0]),
+        "load": load_rate,
+        "augment": rate(lambda: iterate(*arrays["pairs"])),
+        "read_augment": rate(lambda: iterate(*paths)),
+    }

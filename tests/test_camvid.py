@@ -1,0 +1,253 @@
+"""CamVid: the shipped manifest, the shared copy, and downloads from a local HTTP server.
+
+The download tests never reach the internet: a server on 127.0.0.1 serves the files of
+``../shared/data/camvid`` and can be told to corrupt a file or to drop a connection
+half-way, and it counts the requests it gets.
+"""
+
+import hashlib
+import http.server
+import socket
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import unquote
+
+import numpy as np
+import pytest
+
+from fcn_tutorial.datasets import VOID, camvid, load_camvid
+
+CAMVID = Path(__file__).resolve().parents[2] / "shared" / "data" / "camvid"
+
+
+@pytest.fixture(scope="module")
+def shared():
+    """``../shared/data/camvid`` (train and val only), or a skip."""
+    if not (CAMVID / "SHA256SUMS").is_file():
+        pytest.skip(f"{CAMVID} is absent: no local CamVid copy to test against")
+    return CAMVID
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_manifest_lists_all_three_splits_in_pairs():
+    for split, count in [("train", 367), ("val", 101), ("test", 233)]:
+        images, masks = camvid.camvid_files(split)
+        assert len(images) == len(masks) == count
+        assert all(Path(i).name == Path(m).name for i, m in zip(images, masks))
+        assert all(m.startswith(f"{split}annot/") for m in masks)
+    assert all(len(digest) == 64 for digest in camvid._manifest().values())
+    with pytest.raises(ValueError, match="not one of CamVid's"):
+        camvid.camvid_files("training")
+
+
+def test_shipped_manifest_is_the_shared_sha256sums(shared):
+    rows = [line.split() for line in (shared / "SHA256SUMS").read_text().splitlines() if line]
+    assert camvid._manifest() == {path: digest for digest, path in rows}
+
+
+def test_loads_the_shared_train_and_val_splits(shared):
+    for split, count in [("val", 101), ("train", 367)]:
+        images, masks = load_camvid(split, root=shared, download=False)
+        assert images.shape == (count, 360, 480, 3) and images.dtype == np.uint8
+        assert masks.shape == (count, 360, 480) and masks.dtype == np.uint8
+        labels = np.flatnonzero(np.bincount(masks.ravel(), minlength=VOID + 1))
+        # Every class and void occur in both splits; nothing else does.
+        assert labels.tolist() == list(range(VOID + 1))
+        # Images are photos, not blank: each has a real spread of values.
+        assert images[:, ::8, ::8].reshape(count, -1).std(axis=1).min() > 10
+    image_paths, mask_paths = load_camvid("val", root=shared, download=False, paths_only=True)
+    assert image_paths[0] == shared / "val" / image_paths[0].name
+    assert [p.name for p in image_paths] == [p.name for p in mask_paths]
+
+
+def test_the_absent_test_split_fails_with_what_where_and_how(shared):
+    with pytest.raises(FileNotFoundError) as error:
+        load_camvid("test", root=shared, download=False)
+    message = str(error.value)
+    for expected in ("466 of CamVid's 466 test files", str(shared), "test/0001TP_008550.png"):
+        assert expected in message
+    for how in (camvid.CAMVID_URL, "FCN_TUTORIAL_DATA", "download=True", "root="):
+        assert how in message
+
+
+def link_split(source: Path, root: Path, split: str, leave_out=()) -> None:
+    """Fill ``root`` with symlinks to ``source``'s files of ``split``, except ``leave_out``."""
+    images, masks = camvid.camvid_files(split)
+    for name in images + masks:
+        if name not in leave_out:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).symlink_to(source / name)
+
+
+def test_a_corrupted_copy_is_rejected_by_name_and_hashes(shared, tmp_path):
+    images, _ = camvid.camvid_files("val")
+    bad = images[7]
+    link_split(shared, tmp_path, "val", leave_out={bad})
+    data = bytearray((shared / bad).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / bad).write_bytes(data)
+    with pytest.raises(ValueError) as error:
+        load_camvid("val", root=tmp_path, download=False)
+    message = str(error.value)
+    assert str(tmp_path / bad) in message
+    assert sha256(bytes(data)) in message and camvid._manifest()[bad] in message
+
+
+class Server:
+    """Serves ``folder`` under ``/CamVid/``; ``corrupt`` names get one byte flipped, and
+    the first ``interrupt[name]`` requests of a name are cut off half-way."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.corrupt: set[str] = set()
+        self.interrupt: Counter = Counter()
+        self.requests: Counter = Counter()
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                name = unquote(self.path).removeprefix("/CamVid/")
+                server.requests[name] += 1
+                path = server.folder / name
+                if not path.is_file():
+                    self.send_error(404)
+                    return
+                body = bytearray(path.read_bytes())
+                if name in server.corrupt:
+                    body[100] ^= 0xFF
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if server.interrupt[name] > 0:
+                    server.interrupt[name] -= 1
+                    self.wfile.write(body[: len(body) // 2])
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/CamVid/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server(shared, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    server = Server(shared)
+    yield server
+    server.close()
+
+
+def stray_files(root: Path, split: str) -> list[str]:
+    """Files under ``root`` that are not CamVid's, e.g. a temporary download left behind."""
+    images, masks = camvid.camvid_files(split)
+    known = set(images + masks)
+    files = [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()]
+    return [name for name in files if name not in known]
+
+
+def missing_files(root: Path, split: str) -> set[str]:
+    images, masks = camvid.camvid_files(split)
+    return {name for name in images + masks if not (root / name).is_file()}
+
+
+@pytest.fixture
+def half_empty(shared, tmp_path):
+    """A val folder with three pairs missing, so downloads stay small."""
+    images, masks = camvid.camvid_files("val")
+    gone = {*images[:3], *masks[:3]}
+    link_split(shared, tmp_path / "camvid", "val", leave_out=gone)
+    return tmp_path / "camvid", sorted(gone)
+
+
+def test_download_fetches_only_what_is_missing(server, half_empty, monkeypatch):
+    root, gone = half_empty
+    monkeypatch.setenv("FCN_TUTORIAL_DATA", str(root.parent))  # root is $.../camvid
+    monkeypatch.setenv("FCN_TUTORIAL_CAMVID_URL", server.url)
+    images, masks = load_camvid("val", progress=False)
+    assert images.shape == (101, 360, 480, 3) and masks.shape == (101, 360, 480)
+    assert server.requests == Counter(gone)
+    for name in gone:
+        assert sha256((root / name).read_bytes()) == camvid._manifest()[name]
+    load_camvid("val", progress=False)
+    assert server.requests == Counter(gone), "a complete folder must not be fetched again"
+
+
+def test_a_corrupt_download_is_retried_once_then_named_with_both_hashes(server, half_empty):
+    root, gone = half_empty
+    bad = gone[0]
+    server.corrupt.add(bad)
+    with pytest.raises(ValueError) as error:
+        load_camvid("val", root=root, base_url=server.url, progress=False)
+    message = str(error.value)
+    body = bytearray((server.folder / bad).read_bytes())
+    body[100] ^= 0xFF
+    assert bad in message and sha256(bytes(body)) in message
+    assert camvid._manifest()[bad] in message
+    assert server.requests[bad] == 2
+    assert not (root / bad).exists() and stray_files(root, "val") == []
+    # Fixed upstream: a rerun fetches exactly what is still missing, then loads.
+    server.corrupt.clear()
+    still_missing = missing_files(root, "val")
+    before = server.requests.copy()
+    images, _ = load_camvid("val", root=root, base_url=server.url, progress=False)
+    assert len(images) == 101
+    assert server.requests - before == Counter(still_missing)
+
+
+@pytest.mark.parametrize("cuts", [1, 2])
+def test_an_interrupted_download_never_leaves_a_partial_file(server, half_empty, cuts):
+    root, gone = half_empty
+    cut = gone[-1]
+    server.interrupt[cut] = cuts
+    if cuts == 1:  # the one retry succeeds
+        load_camvid("val", root=root, base_url=server.url, progress=False)
+        assert server.requests[cut] == 2
+        assert sha256((root / cut).read_bytes()) == camvid._manifest()[cut]
+        return
+    with pytest.raises(ConnectionError) as error:
+        load_camvid("val", root=root, base_url=server.url, progress=False)
+    assert cut in str(error.value) and str(root) in str(error.value)
+    assert server.requests[cut] == 2
+    assert not (root / cut).exists() and stray_files(root, "val") == []
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_offline_fails_fast_saying_what_where_and_how(tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    url = f"http://127.0.0.1:{closed_port()}/CamVid/"
+    start = time.perf_counter()
+    with pytest.raises(ConnectionError) as error:
+        load_camvid("val", root=tmp_path / "camvid", base_url=url, progress=False)
+    assert time.perf_counter() - start < 15
+    message = str(error.value)
+    assert f"still missing in {tmp_path / 'camvid'}: 202 " in message
+    for how in (url, "FCN_TUTORIAL_DATA", "copy a CamVid folder"):
+        assert how in message
+    assert stray_files(tmp_path / "camvid", "val") == []
+
+
+def test_default_root_is_the_data_variable_or_the_user_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("FCN_TUTORIAL_DATA", str(tmp_path))
+    assert camvid.camvid_root() == tmp_path / "camvid"
+    monkeypatch.delenv("FCN_TUTORIAL_DATA")
+    assert "fcn-tutorial" in str(camvid.camvid_root())
+    assert camvid.camvid_root("elsewhere") == Path("elsewhere")
