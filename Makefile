@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: lab test lint unit notebooks figures clean
+.PHONY: lab test chromium lint unit notebooks figures clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "fcn-tutorial needs Python 3.11: set PYTHON=python3.11"'
@@ -22,11 +22,21 @@ $(BIN)/.installed: pyproject.toml
 lab: $(BIN)/.installed
 	$(BIN)/fcn-tutorial lab
 
-## Everything CI runs: lint, unit tests, every notebook through nbval (quick profile).
-test: $(BIN)/.installed
+## Everything CI runs: lint, unit tests, every notebook through nbval (quick profile),
+## and every explorer moved in a real JupyterLab in headless Chromium (tests/browser).
+test: $(BIN)/.installed chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	FCN_TUTORIAL_PROFILE=quick $(BIN)/python -m pytest tests notebooks
+
+# tests/browser drives Debian's Chromium, never Playwright's own download. As root, install
+# it when missing (apt-get update only if the first try fails); otherwise those tests skip.
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -qq -o Dpkg::Use-Pty=0
+chromium:
+	@test -x /usr/bin/chromium || [ "$$(id -u)" != 0 ] \
+		|| $(APT_GET) install -y chromium >/dev/null 2>&1 \
+		|| { $(APT_GET) update && $(APT_GET) install -y chromium >/dev/null; } \
+		|| echo "chromium is not installed: the browser tests will skip"
 
 ## Re-execute the notebooks in place (full profile) so GitHub shows fresh outputs.
 notebooks: $(BIN)/.installed

@@ -1,6 +1,7 @@
 """The explorers, driven without a browser: set a control, assert on the state."""
 
 import base64
+import html
 import time
 
 import ipywidgets
@@ -330,3 +331,24 @@ def test_transposed_explorer_displays_with_a_static_fallback(transposed):
     bundle = transposed._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == bytes(transposed.image.value)
     assert isinstance(transposed.figure(), viz.TutorialFigure)
+
+
+def test_conv_readout_names_the_layers_keras_builds_for_int_padding():
+    explorer = widgets.ConvolutionExplorer(padding=1)
+    readout = html.unescape(explorer.readout.value)
+    assert "ZeroPadding2D(1) then Conv2D(filters=1, kernel_size=3, strides=1," in readout
+    assert "padding='valid', dilation_rate=1)" in readout
+
+
+def test_transposed_output_padding_default_is_a_real_choice():
+    explorer = widgets.TransposedConvolutionExplorer(strides=2)
+    control = explorer.controls["output_padding"]
+    # None would read as "nothing selected" in the browser; the stand-in is labelled.
+    assert control.label.startswith("None") and explorer.state["output_padding"] is None
+    before = bytes(explorer.image.value)
+    control.value = 1
+    assert explorer.state["output_padding"] == 1 and explorer.state["output_size"] == 6
+    assert bytes(explorer.image.value) != before
+    control.value = control.options[0][1]
+    assert explorer.state["output_padding"] is None and explorer.state["output_size"] == 5
+    assert bytes(explorer.image.value) == before

@@ -195,12 +195,14 @@ class ConvolutionExplorer(_Explorer):
         row, col = state["position"]
         terms = " + ".join(f"{value}·{weight}" for value, weight in state["products"])
         padding = state["padding"]
+        # An int padding is ZeroPadding2D followed by a "valid" convolution.
         layer = (
             f"Conv2D(filters=1, kernel_size={state['kernel_size']}, strides={state['strides']}, "
-            f"padding={padding!r}, dilation_rate={state['dilation_rate']})"
+            f"padding={padding if isinstance(padding, str) else 'valid'!r}, "
+            f"dilation_rate={state['dilation_rate']})"
         )
         if not isinstance(padding, str):
-            layer = f"ZeroPadding2D({padding}) then " + layer.replace(repr(padding), "'valid'")
+            layer = f"ZeroPadding2D({padding}) then " + layer
         shape = (1, state["input_size"], state["input_size"], 1)
         keras = (
             f"<b>Keras</b> {_code(layer)}: {_code(shape)} → {_code(state['keras_output_shape'])}"

@@ -29,6 +29,7 @@ __all__ = [
 # --- Transposed convolution ------------------------------------------------------------------
 
 OUTPUT_PADDING_CHOICES = (None, 0, 1, 2, 3)
+_DEFAULT = "default"
 
 
 def transposed_size_formula(
@@ -168,14 +169,25 @@ class TransposedConvolutionExplorer(_Explorer):
                 "kernel_size": _slider("kernel_size", kernel_size, 1, 5),
                 "strides": _slider("strides", strides, 1, 3),
                 "padding": _choice("padding", PADDING_CHOICES, padding),
-                "output_padding": _choice("output_padding", OUTPUT_PADDING_CHOICES, output_padding),
+                # ipywidgets reads a value of None as "nothing selected", so the
+                # dropdown holds a stand-in for Keras' default and _config maps it back.
+                "output_padding": widgets.Dropdown(
+                    options=[("None (Keras' default)", _DEFAULT)]
+                    + [(str(a), a) for a in OUTPUT_PADDING_CHOICES if a is not None],
+                    value=_DEFAULT if output_padding is None else output_padding,
+                    description="output_padding",
+                    style={"description_width": "initial"},
+                ),
                 "step": _slider("step", 0, 0, 0),
             }
         )
 
     def _config(self, values):
         names = ("input_size", "kernel_size", "strides", "padding", "output_padding")
-        return {name: values[name] for name in names}
+        config = {name: values[name] for name in names}
+        if config["output_padding"] == _DEFAULT:
+            config["output_padding"] = None
+        return config
 
     def _sync_controls(self, change):
         values = {name: control.value for name, control in self.controls.items()}
@@ -209,6 +221,7 @@ class TransposedConvolutionExplorer(_Explorer):
         names = ("steps", "output_size", "full_size", "crop", "inserted_zeros", "pad")
         return {
             **values,
+            "output_padding": config["output_padding"],
             **{name: geometry[name] for name in names},
             "padded_size": geometry["padded_size"],
             "position": geometry["position"],
