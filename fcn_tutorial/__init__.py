@@ -7,7 +7,8 @@ Modules, in the order the notebooks introduce them:
 - ``viz``: grid drawings, feature maps and animations (matplotlib, no pyplot state).
 - ``widgets``: the interactive explorers (ipywidgets).
 - ``datasets``: class metadata and the synthetic driving scenes.
-- ``models``: ImageNet classifiers and, later, the FCNs themselves.
+- ``models``: ImageNet classifiers and the FCNs built on them.
+- ``metrics``: the paper's four segmentation metrics and the void-ignoring loss.
 - ``figures``: the registry that rebuilds ``figures/``.
 """
 

@@ -1,9 +1,7 @@
-"""Pretrained ImageNet classifiers (and, in later notebooks, the FCNs built on them).
+"""Pretrained ImageNet classifiers, and the error raised when their weights cannot be had.
 
-Keras 3 only (``keras.layers``, ``keras.ops``, ``keras.applications``), so the same
-code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
-``01_segmentation_intro.ipynb`` (classifiers) and ``04_transposed_convolution.ipynb``
-(:class:`BilinearInitializer`).
+Introduced in ``01_segmentation_intro.ipynb``. Keras 3 only, so the same code runs on the
+TensorFlow, JAX and PyTorch backends.
 """
 
 from __future__ import annotations
@@ -13,13 +11,10 @@ import os
 import keras
 import numpy as np
 
-from fcn_tutorial import reference
-
 __all__ = [
     "WeightsUnavailableError",
     "load_imagenet_classifier",
     "classify",
-    "BilinearInitializer",
 ]
 
 
@@ -30,6 +25,28 @@ class WeightsUnavailableError(RuntimeError):
 def _keras_models_dir() -> str:
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return os.path.join(home, "models")
+
+
+def weights_unavailable(what: str, error: Exception, filename: str | None = None):
+    """The :class:`WeightsUnavailableError` for a failed fetch: what failed and the fixes.
+
+    Args:
+        what: the model asked for, as the user would write it, e.g.
+            ``"MobileNet(alpha=0.25, input_size=160)"``.
+        error: what Keras raised.
+        filename: the file Keras looks for in ``$KERAS_HOME/models``, where known.
+
+    Returns:
+        WeightsUnavailableError: to ``raise ... from error``.
+    """
+    where = _keras_models_dir()
+    file_text = f" ({filename})" if filename else ""
+    return WeightsUnavailableError(
+        f"could not get ImageNet weights for {what}: {type(error).__name__}: {error}. "
+        f"Fixes: connect to the internet once so Keras can download them into {where}, "
+        f"or copy the .h5 file{file_text} there yourself, or build the model with "
+        "weights=None (random weights: it will not recognise anything)."
+    )
 
 
 def load_imagenet_classifier(alpha: float = 0.25, input_size: int = 128):
@@ -57,12 +74,8 @@ def load_imagenet_classifier(alpha: float = 0.25, input_size: int = 128):
             input_shape=(input_size, input_size, 3), alpha=alpha, weights="imagenet"
         )
     except Exception as error:  # Keras raises a bare Exception for a failed fetch.
-        raise WeightsUnavailableError(
-            f"could not get ImageNet weights for MobileNet(alpha={alpha}, "
-            f"input_size={input_size}): {type(error).__name__}: {error}. Fixes: connect to "
-            f"the internet once so Keras can download them into {_keras_models_dir()}, "
-            "or copy the .h5 file there yourself, or build the model with weights=None "
-            "(random weights: it will not recognise anything)."
+        raise weights_unavailable(
+            f"MobileNet(alpha={alpha}, input_size={input_size})", error
         ) from error
 
 
@@ -97,43 +110,3 @@ def classify(model, image: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
             f"download imagenet_class_index.json into {_keras_models_dir()}."
         ) from error
     return [(name, float(probability)) for _, name, probability in decoded[0]]
-
-
-@keras.saving.register_keras_serializable(package="fcn_tutorial")
-class BilinearInitializer(keras.initializers.Initializer):
-    """Initialise a ``Conv2DTranspose`` kernel to bilinear upsampling, as FCN does.
-
-    Each output channel starts as the bilinear interpolation of the same input channel
-    (:func:`reference.bilinear_kernel`); training is free to move away from it. With
-    ``kernel_size=2 * strides``, ``padding="same"`` and ``use_bias=False`` the layer
-    reproduces a linear ramp exactly, away from the borders.
-
-    Registered as ``"fcn_tutorial>BilinearInitializer"``, so a saved model reloads
-    with ``keras.saving.load_model`` once this module is imported.
-
-    Example:
-        >>> layer = keras.layers.Conv2DTranspose(
-        ...     3, kernel_size=4, strides=2, padding="same", use_bias=False,
-        ...     kernel_initializer=BilinearInitializer(), name="upscore2")
-        >>> tuple(layer(np.ones((1, 5, 5, 3), "float32")).shape)
-        (1, 10, 10, 3)
-    """
-
-    def __call__(self, shape, dtype=None):
-        """The kernel for ``shape = (kernel_h, kernel_w, out_channels, in_channels)``.
-
-        Raises:
-            ValueError: for a shape that is not a 2-D transposed convolution's kernel.
-        """
-        if len(shape) != 4:
-            raise ValueError(
-                f"BilinearInitializer fills Conv2DTranspose kernels (kh, kw, out, in), got "
-                f"shape {tuple(shape)}: use it as Conv2DTranspose(kernel_initializer=...)."
-            )
-        kernel_h, kernel_w, out_channels, in_channels = (int(n) for n in shape)
-        kernel = reference.bilinear_kernel((kernel_h, kernel_w), in_channels, out_channels)
-        return keras.ops.convert_to_tensor(kernel, dtype=dtype or "float32")
-
-    def get_config(self) -> dict:
-        """No arguments: the kernel depends only on the shape it is asked for."""
-        return {}

@@ -1,0 +1,46 @@
+"""Pretrained ImageNet classifiers and the Fully Convolutional Networks built on them.
+
+Keras 3 only (``keras.layers``, ``keras.ops``, ``keras.applications``), so the same
+code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
+``01_segmentation_intro.ipynb`` (classifiers), ``04_transposed_convolution.ipynb``
+(:class:`BilinearInitializer`) and ``05_fcn_architecture.ipynb`` (:func:`build_fcn`,
+:func:`convolutionalize`).
+
+- ``classifiers``: :func:`load_imagenet_classifier`, :func:`classify`, and the
+  :class:`WeightsUnavailableError` raised when ImageNet weights cannot be had.
+- ``layers``: :class:`BilinearInitializer` and the small ``keras.ops`` layers an FCN
+  needs (preprocessing, padding to a multiple of 32, cropping back).
+- ``backbones``: the backbone tables (:data:`SKIP_TAPS`, ...) and weight loading.
+- ``fcn``: :func:`build_fcn` and :func:`convolutionalize`.
+"""
+
+from fcn_tutorial.models.backbones import BACKBONES, PREPROCESSING, SKIP_TAPS
+from fcn_tutorial.models.classifiers import (
+    WeightsUnavailableError,
+    classify,
+    load_imagenet_classifier,
+)
+from fcn_tutorial.models.fcn import SKIP_LAYERS, VARIANTS, build_fcn, convolutionalize
+from fcn_tutorial.models.layers import (
+    BilinearInitializer,
+    CropToReference,
+    ImageNetPreprocessing,
+    PadToMultiple,
+)
+
+__all__ = [
+    "WeightsUnavailableError",
+    "load_imagenet_classifier",
+    "classify",
+    "BilinearInitializer",
+    "ImageNetPreprocessing",
+    "PadToMultiple",
+    "CropToReference",
+    "BACKBONES",
+    "SKIP_TAPS",
+    "PREPROCESSING",
+    "VARIANTS",
+    "SKIP_LAYERS",
+    "build_fcn",
+    "convolutionalize",
+]
