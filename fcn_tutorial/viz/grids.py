@@ -175,6 +175,22 @@ def _shade(ax, x, y, color=KERNEL_COLOR, alpha=0.6):
     ax.add_artist(Rectangle((x, y), 1, 1, facecolor=color, alpha=alpha, edgecolor="none", zorder=2))
 
 
+def _outline_window(ax, origin, window, size):
+    """Frame the kernel window (top, left) of ``size`` cells over a grid drawn at ``origin``."""
+    top, left = window
+    ax.add_artist(
+        Rectangle(
+            (origin[0] + left, origin[1] + top),
+            size,
+            size,
+            fill=False,
+            edgecolor=KERNEL_COLOR,
+            linewidth=2.2,
+            zorder=4,
+        )
+    )
+
+
 def _grid_figure(grid_sizes: Sequence[int], caption_lines: int, dpi: float, min_width: float = 12):
     """Grids side by side under a title line: the figure, its axes and each grid's origin."""
     gap, margin, title = 1.5, 0.6, 1.6
@@ -301,19 +317,7 @@ def plot_convolution_step(
                         color="#ffe08a",
                         zorder=3,
                     )
-    top, left = geometry["window"]
-    span = geometry["span"]
-    ax.add_artist(
-        Rectangle(
-            (origin[0] + left, origin[1] + top),
-            span,
-            span,
-            fill=False,
-            edgecolor=KERNEL_COLOR,
-            linewidth=2.2,
-            zorder=4,
-        )
-    )
+    _outline_window(ax, origin, geometry["window"], geometry["span"])
     _draw_output(ax, out_origin, output_size, step, output if numeric else None)
 
     _label_grid(ax, origin, padded_size, _input_label(size, padded_size))
@@ -461,18 +465,7 @@ def plot_pooling_step(
                 _shade(ax, px, py)
             if inside and (r, c) in taps:
                 values.append(x[r - pad, c - pad])
-    top, left = state["window"]
-    ax.add_artist(
-        Rectangle(
-            (origin[0] + left, origin[1] + top),
-            pool_size,
-            pool_size,
-            fill=False,
-            edgecolor=KERNEL_COLOR,
-            linewidth=2.2,
-            zorder=4,
-        )
-    )
+    _outline_window(ax, origin, state["window"], pool_size)
     _draw_output(ax, out_origin, output_size, step, state["output"])
     _label_grid(ax, origin, padded_size, _input_label(size, padded_size))
     _label_grid(ax, out_origin, output_size, f"output {output_size}×{output_size}")

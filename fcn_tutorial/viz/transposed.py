@@ -12,7 +12,6 @@ from fcn_tutorial import arithmetic, reference
 from fcn_tutorial.viz.core import (
     CURRENT_COLOR,
     INPUT_COLOR,
-    KERNEL_COLOR,
     OUTPUT_COLOR,
     PADDING_COLOR,
     TutorialFigure,
@@ -23,6 +22,7 @@ from fcn_tutorial.viz.grids import (
     _draw_output,
     _grid_figure,
     _label_grid,
+    _outline_window,
     _shade,
 )
 
@@ -302,19 +302,7 @@ def _draw_scatter(geometry, input_values, kernel, output, dpi):
                 _shade(ax, x, y)
                 if numeric:
                     _weight_label(ax, x, y, kernel.flat[tap_index[(r, c)]])
-    top, left = geometry["window"]
-    span = geometry["span"]
-    ax.add_artist(
-        Rectangle(
-            (canvas_origin[0] + left, canvas_origin[1] + top),
-            span,
-            span,
-            fill=False,
-            edgecolor=KERNEL_COLOR,
-            linewidth=2.2,
-            zorder=4,
-        )
-    )
+    _outline_window(ax, canvas_origin, geometry["window"], geometry["span"])
     if canvas_size != output_size:
         ax.add_artist(
             Rectangle(
@@ -338,7 +326,7 @@ def _draw_scatter(geometry, input_values, kernel, output, dpi):
     _caption(
         ax,
         _transposed_call(geometry),
-        f"{stamp} stamps the kernel at ({top}, {left}) = {strides}·({row}, {col}); "
+        f"{stamp} stamps the kernel at {geometry['window']} = {strides}·({row}, {col}); "
         + ("cells show sums so far" if numeric else "cells count the stamps so far"),
     )
     return fig
@@ -379,19 +367,7 @@ def _draw_zero_insertion(geometry, input_values, kernel, output, dpi):
                     _weight_label(ax, x, y, weight)
                     if inside:
                         terms.append((value, weight))
-    top, left = geometry["window"]
-    span = geometry["span"]
-    ax.add_artist(
-        Rectangle(
-            (origin[0] + left, origin[1] + top),
-            span,
-            span,
-            fill=False,
-            edgecolor=KERNEL_COLOR,
-            linewidth=2.2,
-            zorder=4,
-        )
-    )
+    _outline_window(ax, origin, geometry["window"], geometry["span"])
     row, col = geometry["position"]
     _draw_output(ax, out_origin, output_size, row * output_size + col, output)
     before, after = geometry["pad"]
