@@ -175,6 +175,22 @@ def _shade(ax, x, y, color=KERNEL_COLOR, alpha=0.6):
     ax.add_artist(Rectangle((x, y), 1, 1, facecolor=color, alpha=alpha, edgecolor="none", zorder=2))
 
 
+def _check_values(input_values, kernel, size, kernel_size):
+    """Numbers to print need a (size, size) input and a (k, k) kernel; say how to get them."""
+    input_values = np.asarray(input_values)
+    kernel = None if kernel is None else np.asarray(kernel)
+    if input_values.shape != (size, size) or getattr(kernel, "shape", None) != (
+        kernel_size,
+        kernel_size,
+    ):
+        raise ValueError(
+            f"this config needs input_values of shape ({size}, {size}) and a kernel of "
+            f"shape ({kernel_size}, {kernel_size}), got {input_values.shape} and "
+            f"{getattr(kernel, 'shape', None)}: make them with sample_conv_values()."
+        )
+    return input_values, kernel
+
+
 def _outline_window(ax, origin, window, size):
     """Frame the kernel window (top, left) of ``size`` cells over a grid drawn at ``origin``."""
     top, left = window
@@ -267,17 +283,7 @@ def plot_convolution_step(
     size, kernel_size = geometry["input_size"], geometry["kernel_size"]
     numeric = input_values is not None
     if numeric:
-        input_values = np.asarray(input_values)
-        kernel = None if kernel is None else np.asarray(kernel)
-        if input_values.shape != (size, size) or getattr(kernel, "shape", None) != (
-            kernel_size,
-            kernel_size,
-        ):
-            raise ValueError(
-                f"this config needs input_values of shape ({size}, {size}) and a kernel of "
-                f"shape ({kernel_size}, {kernel_size}), got {input_values.shape} and "
-                f"{getattr(kernel, 'shape', None)}: make them with sample_conv_values()."
-            )
+        input_values, kernel = _check_values(input_values, kernel, size, kernel_size)
         output = _conv_output(input_values, kernel, config)
     padded_size, output_size = geometry["padded_size"], geometry["output_size"]
     pad_before, (row, col) = geometry["pad"][0], geometry["position"]

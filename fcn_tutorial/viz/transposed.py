@@ -19,6 +19,7 @@ from fcn_tutorial.viz.core import (
 )
 from fcn_tutorial.viz.grids import (
     _cell,
+    _check_values,
     _draw_output,
     _grid_figure,
     _label_grid,
@@ -164,21 +165,6 @@ def _transposed_output(input_values, kernel, config):
         dilation_rate=config.get("dilation_rate", 1),
     )
     return output[..., 0]
-
-
-def _check_values(input_values, kernel, size, kernel_size):
-    input_values = np.asarray(input_values)
-    kernel = None if kernel is None else np.asarray(kernel)
-    if input_values.shape != (size, size) or getattr(kernel, "shape", None) != (
-        kernel_size,
-        kernel_size,
-    ):
-        raise ValueError(
-            f"this config needs input_values of shape ({size}, {size}) and a kernel of "
-            f"shape ({kernel_size}, {kernel_size}), got {input_values.shape} and "
-            f"{getattr(kernel, 'shape', None)}: make them with sample_conv_values()."
-        )
-    return input_values, kernel
 
 
 def _weight_label(ax, x, y, weight):
