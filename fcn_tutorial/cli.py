@@ -7,6 +7,14 @@ Examples::
     fcn-tutorial figures        # rebuild figures/ from the registry
     fcn-tutorial info           # backend, devices, profile
     fcn-tutorial bench data     # images/s of the synthetic scenes and the CamVid pipeline
+    fcn-tutorial train --profile quick --out /tmp/runs/quick
+    fcn-tutorial evaluate --model /tmp/runs/quick/best.keras --dataset synthetic
+    fcn-tutorial predict --model /tmp/runs/quick/best.keras --input photos/ --output masks/
+    fcn-tutorial download camvid
+    fcn-tutorial bench model --backbone mobilenet --size 360x480
+
+Bad input (an unknown backbone, a file that is not a model, an unreadable image) ends
+with a one-line message on stderr and exit code 2, not a traceback.
 """
 
 from __future__ import annotations
@@ -117,6 +125,10 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.target == "model":
+        from fcn_tutorial import cli_models
+
+        return cli_models.bench_model(args)
     from fcn_tutorial.datasets import benchmark_synthetic, camvid_root
     from fcn_tutorial.datasets.pipeline import benchmark_camvid
 
@@ -137,7 +149,12 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``fcn-tutorial`` console script."""
+    """Entry point of the ``fcn-tutorial`` console script.
+
+    Returns:
+        int: the exit code: 0 on success, 2 for bad input (after a one-line message on
+        stderr), 1 for a measurement that could not be made.
+    """
     parser = argparse.ArgumentParser(prog="fcn-tutorial", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -159,15 +176,31 @@ def main(argv: list[str] | None = None) -> int:
     info = commands.add_parser("info", help="backend, profile")
     info.set_defaults(run=_info)
 
-    bench = commands.add_parser("bench", help="time the data pipeline (images/s)")
-    bench.add_argument("target", choices=["data"], help="what to time")
+    bench = commands.add_parser("bench", help="time the data pipeline or a model")
+    bench.add_argument("target", choices=["data", "model"], help="what to time")
     bench.add_argument("--root", type=Path, help="CamVid folder (default: shared copy or cache)")
     bench.add_argument("--split", default="val", choices=["train", "val", "test"])
     bench.add_argument("--num-images", type=int, default=50, help="synthetic scenes per run")
+    bench.add_argument("--backbone", default="mobilenet", help="bench model: backbone")
+    bench.add_argument("--variant", default="fcn8s", help="bench model: variant")
+    bench.add_argument("--alpha", type=float, default=None, help="MobileNet width (0.25)")
+    bench.add_argument("--size", default="360x480", help="bench model: HEIGHTxWIDTH")
+    bench.add_argument("--batch-size", type=int, default=8, help="bench model: batch")
+    bench.add_argument("--repeats", type=int, default=5, help="bench model: timed runs")
     bench.set_defaults(run=_bench)
 
+    from fcn_tutorial import cli_models
+
+    cli_models.add_commands(commands)
+
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except Exception as error:
+        # The library's messages name the fix; a traceback would only bury it.
+        if cli_models.is_bad_input(error) and not os.environ.get("FCN_TUTORIAL_DEBUG"):
+            return cli_models.report(args.command, error)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,152 @@
+"""The model commands of ``fcn-tutorial``: predict's files, evaluate, bench, and bad input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from fcn_tutorial import cli, cli_models
+from fcn_tutorial.models import build_fcn
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    """An untrained MobileNet FCN-8s saved as a .keras file (predict needs no training)."""
+    path = tmp_path_factory.mktemp("model") / "fcn.keras"
+    build_fcn(11, backbone="mobilenet", alpha=0.25, weights=None).save(path)
+    return path
+
+
+@pytest.fixture()
+def photos(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (97, 131, 3), dtype=np.uint8)).save(folder / "odd.png")
+    Image.fromarray(rng.integers(0, 256, (40, 64, 3), dtype=np.uint8)).save(folder / "b.jpg")
+    return folder
+
+
+def _one_line_error(capsys, code, *needles):
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def test_predict_writes_a_uint8_mask_per_image_at_its_exact_size(model_file, photos, tmp_path):
+    out = tmp_path / "masks"
+    argv = ["predict", "--model", str(model_file), "--input", str(photos), "--output", str(out)]
+    assert cli.main([*argv, "--overlay"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "b.png",
+        "b_overlay.png",
+        "odd.png",
+        "odd_overlay.png",
+    ]
+    for stem, size in (("odd", (97, 131)), ("b", (40, 64))):
+        mask = np.asarray(Image.open(out / f"{stem}.png"))
+        assert mask.shape == size and mask.dtype == np.uint8
+        assert mask.max() < 11
+        overlay = np.asarray(Image.open(out / f"{stem}_overlay.png"))
+        assert overlay.shape == (*size, 3) and overlay.dtype == np.uint8
+
+
+def test_predict_takes_a_single_file(model_file, photos, tmp_path):
+    out = tmp_path / "one"
+    argv = ["predict", "--model", str(model_file), "--input", str(photos / "odd.png")]
+    assert cli.main([*argv, "--output", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["odd.png"]
+
+
+def test_evaluate_prints_the_four_metrics_and_a_class_table(model_file, capsys):
+    argv = ["evaluate", "--model", str(model_file), "--dataset", "synthetic"]
+    assert cli.main([*argv, "--num-images", "2", "--size", "64x96"]) == 0
+    out = capsys.readouterr().out
+    for label in ("pixel accuracy", "mean accuracy", "mean IU", "frequency weighted IU"):
+        assert label in out
+    assert "Sky" in out and "Bicyclist" in out
+
+
+def test_unknown_backbone_and_variant_are_one_line_errors(capsys, tmp_path):
+    code = cli.main(["train", "--backbone", "resnet", "--out", str(tmp_path)])
+    _one_line_error(capsys, code, "unknown backbone 'resnet'", "mobilenet")
+    code = cli.main(["train", "--variant", "fcn4s", "--out", str(tmp_path)])
+    _one_line_error(capsys, code, "unknown variant 'fcn4s'")
+    code = cli.main(["bench", "model", "--backbone", "resnet", "--size", "64x64"])
+    _one_line_error(capsys, code, "resnet")
+    code = cli.main(["bench", "model", "--size", "64by64"])
+    _one_line_error(capsys, code, "HEIGHTxWIDTH")
+
+
+def test_a_file_that_is_not_a_model_is_a_one_line_error(capsys, photos, tmp_path):
+    text = tmp_path / "notes.keras"
+    text.write_text("not a model\n")
+    for model in (text, tmp_path / "missing.keras"):
+        argv = ["predict", "--model", str(model), "--input", str(photos), "--output", "x"]
+        _one_line_error(capsys, cli.main(argv), str(model))
+
+
+def test_an_unreadable_image_is_a_one_line_error_naming_it(model_file, capsys, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n this is no picture")
+    argv = ["predict", "--model", str(model_file), "--input", str(broken)]
+    _one_line_error(capsys, cli.main([*argv, "--output", str(tmp_path / "o")]), "broken.png")
+
+
+def test_a_class_count_that_does_not_match_the_model_is_a_one_line_error(capsys, tmp_path):
+    path = tmp_path / "road.keras"
+    build_fcn(2, backbone="mobilenet", alpha=0.25, weights=None, variant="fcn32s").save(path)
+    argv = ["evaluate", "--model", str(path), "--dataset", "synthetic", "--num-images", "1"]
+    _one_line_error(capsys, cli.main(argv), "predicts 2 classes", "has 11")
+
+
+def test_the_console_script_prints_no_traceback(tmp_path):
+    text = tmp_path / "model.keras"
+    text.write_text("hello")
+    result = subprocess.run(
+        [sys.executable, "-m", "fcn_tutorial.cli", "predict", "--model", str(text)]
+        + ["--input", str(text), "--output", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("fcn-tutorial predict: error:")
+
+
+def test_bench_model_prints_its_figures(capsys):
+    argv = ["bench", "model", "--size", "64x96", "--batch-size", "2", "--repeats", "1"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    for figure in ("GFLOPs/frame", "batch 1", "ms/frame", "images/s", "peak memory"):
+        assert figure in out
+
+
+def test_model_flops_counts_a_convolution_by_hand():
+    image = keras.Input((8, 10, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same")(image)
+    x = keras.layers.DepthwiseConv2D(3, padding="same")(x)
+    x = keras.layers.Conv2DTranspose(2, 4, strides=2, padding="same")(x)
+    model = keras.Model(image, x)
+    expected = (
+        2 * 8 * 10 * (3 * 3 * 3 * 4) + 2 * 8 * 10 * (3 * 3 * 4) + 2 * 8 * 10 * (4 * 4 * 4 * 2)
+    )
+    assert cli_models.model_flops(model) == expected
+
+
+def test_parse_size():
+    assert cli_models.parse_size("360x480") == (360, 480)
+    with pytest.raises(ValueError, match="360x480"):
+        cli_models.parse_size("360")
