@@ -144,3 +144,16 @@ def test_notebook_runner_drops_only_tensorflow_startup_logs():
         "UserWarning: real warning\n",
         "kept\n",
     ]
+
+
+def test_library_never_imports_tensorflow_directly():
+    # Architecture rule: Keras 3 only, so the same code runs on JAX and PyTorch too.
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "fcn_tutorial").rglob("*.py"))
+        if any(
+            name == "tensorflow" or name.startswith("tensorflow.")
+            for name in _imports(path, top_level_only=False)
+        )
+    ]
+    assert not offenders, f"these modules import tensorflow: {offenders}"
