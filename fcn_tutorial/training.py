@@ -1,8 +1,8 @@
 """Train, evaluate and apply an FCN: what ``fcn-tutorial train/evaluate/predict`` run.
 
 Keras 3 only, so the same code trains on the TensorFlow, JAX and PyTorch backends. The
-notebooks train briefly by hand (``06_training.ipynb``); this module is the full recipe:
-data, model, loss, schedule, logs, checkpoints and the paper's metrics in one call::
+notebooks train briefly, in a few cells; this module is the full recipe: data, model,
+loss, schedule, logs, checkpoints and the paper's metrics in one call::
 
     from fcn_tutorial import training
     summary = training.train(profile="quick", out="/tmp/runs/quick")
