@@ -13,7 +13,7 @@ Shelhamer & Darrell (2015) defines
 
 :func:`confusion_matrix` and :func:`segmentation_scores` do it in NumPy (evaluation);
 :class:`StreamingMeanIoU` does it with ``keras.ops`` inside ``model.fit`` on any backend;
-:class:`MaskedSparseCrossEntropy` is the training loss. Introduced in ``06_training.ipynb``.
+:class:`MaskedSparseCrossEntropy` is the training loss. Used by ``fcn_tutorial.training``.
 """
 
 from __future__ import annotations

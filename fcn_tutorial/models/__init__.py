@@ -3,8 +3,8 @@
 Keras 3 only (``keras.layers``, ``keras.ops``, ``keras.applications``), so the same
 code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
 ``01_segmentation_intro.ipynb`` (classifiers), ``04_transposed_convolution.ipynb``
-(:class:`BilinearInitializer`) and ``05_fcn_architecture.ipynb`` (:func:`build_fcn`,
-:func:`convolutionalize`).
+(:class:`BilinearInitializer`) and ``05_transfer_learning.ipynb`` (:func:`convolutionalize`) and
+``06_skip_layers.ipynb`` (:func:`build_fcn`), the next notebooks to be written.
 
 - ``classifiers``: :func:`load_imagenet_classifier`, :func:`classify`, and the
   :class:`WeightsUnavailableError` raised when ImageNet weights cannot be had.

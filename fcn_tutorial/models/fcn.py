@@ -2,9 +2,10 @@
 
 :func:`convolutionalize` is the paper's first idea: a classifier's fully connected
 layers are convolutions in disguise, so a classifier becomes a network that scores every
-patch of a larger image (``05_fcn_architecture.ipynb``). :func:`build_fcn` is the whole
-FCN-32s/16s/8s: a convolutionalized backbone, a class score layer, and skip connections
-from finer layers fused by bilinear-initialised upsampling (``05`` to ``07``).
+patch of a larger image (``05_transfer_learning.ipynb``, still to be written).
+:func:`build_fcn` is the whole FCN-32s/16s/8s: a convolutionalized backbone, a class
+score layer, and skip connections from finer layers fused by bilinear-initialised
+upsampling (``05`` to ``07``).
 """
 
 from __future__ import annotations
