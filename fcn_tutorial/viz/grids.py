@@ -191,6 +191,21 @@ def _check_values(input_values, kernel, size, kernel_size):
     return input_values, kernel
 
 
+def _weight_label(ax, x, y, weight):
+    """The kernel weight in the corner of a shaded tap."""
+    ax.text(
+        x + 0.95,
+        y + 0.97,
+        f"×{_format_number(weight)}",
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        fontweight="bold",
+        color="#ffe08a",
+        zorder=3,
+    )
+
+
 def _outline_window(ax, origin, window, size):
     """Frame the kernel window (top, left) of ``size`` cells over a grid drawn at ``origin``."""
     top, left = window
@@ -312,17 +327,7 @@ def plot_convolution_step(
                 if numeric:
                     weight = kernel.flat[tap_index[(r, c)]]
                     terms.append((tap_index[(r, c)], value, weight))
-                    ax.text(
-                        x + 0.95,
-                        y + 0.97,
-                        f"×{_format_number(weight)}",
-                        ha="right",
-                        va="bottom",
-                        fontsize=7,
-                        fontweight="bold",
-                        color="#ffe08a",
-                        zorder=3,
-                    )
+                    _weight_label(ax, x, y, weight)
     _outline_window(ax, origin, geometry["window"], geometry["span"])
     _draw_output(ax, out_origin, output_size, step, output if numeric else None)
 

@@ -25,6 +25,7 @@ from fcn_tutorial.viz.grids import (
     _label_grid,
     _outline_window,
     _shade,
+    _weight_label,
 )
 
 __all__ = [
@@ -165,20 +166,6 @@ def _transposed_output(input_values, kernel, config):
         dilation_rate=config.get("dilation_rate", 1),
     )
     return output[..., 0]
-
-
-def _weight_label(ax, x, y, weight):
-    ax.text(
-        x + 0.95,
-        y + 0.97,
-        f"×{_format_number(weight)}",
-        ha="right",
-        va="bottom",
-        fontsize=7,
-        fontweight="bold",
-        color="#ffe08a",
-        zorder=3,
-    )
 
 
 def _caption(ax, top_text, bottom_text, fontsize=9):
