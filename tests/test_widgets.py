@@ -352,3 +352,97 @@ def test_transposed_output_padding_default_is_a_real_choice():
     control.value = control.options[0][1]
     assert explorer.state["output_padding"] is None and explorer.state["output_size"] == 5
     assert bytes(explorer.image.value) == before
+
+
+# SkipExplorer: a 16x24 scene whose truth has a vertical boundary at column 13 and a void
+# band; "fcn32s" gets the boundary 8 columns wrong, "fcn8s" is exact, "fcn16s" is logits.
+def skip_scene():
+    from fcn_tutorial.datasets import VOID
+
+    truth = np.zeros((16, 24), "uint8")
+    truth[:, 13:] = 8  # Car
+    truth[:2] = VOID
+    coarse = np.zeros_like(truth)
+    coarse[:, 21:] = 8
+    middle = np.zeros_like(truth)
+    middle[:, 17:] = 8
+    logits = np.eye(11, dtype="float32")[middle]
+    exact = np.where(truth == VOID, 3, truth).astype("uint8")  # void pixels may be anything
+    image = np.random.default_rng(0).integers(0, 256, (16, 24, 3)).astype("uint8")
+    return image, {"fcn32s": coarse, "fcn16s": logits, "fcn8s": exact}, truth
+
+
+def test_skip_explorer_scores_each_variant_on_the_non_void_pixels():
+    image, predictions, truth = skip_scene()
+    explorer = widgets.SkipExplorer(image, predictions, truth)
+    assert explorer.state["variant"] == "fcn8s" and explorer.state["error"] is None
+    counted = 14 * 24
+    expected_wrong = {"fcn32s": 14 * 8, "fcn16s": 14 * 4, "fcn8s": 0}
+    for name, wrong in expected_wrong.items():
+        explorer.controls["variant"].value = name
+        assert explorer.state["wrong_pixels"] == wrong
+        assert explorer.state["pixel_accuracy"] == pytest.approx(1 - wrong / counted)
+    assert explorer.state["mean_iu"] == 1.0
+    explorer.controls["variant"].value = "fcn32s"
+    # Road IoU 14*13 / (14*21), Car IoU 14*3 / (14*11).
+    assert explorer.state["mean_iu"] == pytest.approx((13 / 21 + 3 / 11) / 2)
+    assert explorer.state["changed_pixels"] == 0
+    explorer.controls["variant"].value = "fcn16s"
+    assert explorer.state["changed_pixels"] == 16 * 4
+
+
+def test_skip_explorer_redraws_and_paints_errors_only_where_wrong():
+    image, predictions, truth = skip_scene()
+    explorer = widgets.SkipExplorer(image, predictions, truth, variant="fcn32s")
+    drawings = {bytes(explorer.image.value)}
+    assert set(explorer.panels()) == {"prediction", "truth"}
+    explorer.controls["errors"].value = True
+    painted = np.all(explorer.panels()["prediction"] == [255, 0, 255], axis=-1)
+    np.testing.assert_array_equal(painted, (truth != 11) & (predictions["fcn32s"] != truth))
+    drawings.add(bytes(explorer.image.value))
+    explorer.controls["alpha"].value = 1.0
+    # At full opacity a pixel shows its class colour; the truth leaves void pixels bare.
+    panels = explorer.panels()
+    np.testing.assert_array_equal(panels["prediction"][5, 0], explorer.palette[0])
+    np.testing.assert_array_equal(panels["truth"][5, 23], explorer.palette[8])
+    np.testing.assert_array_equal(panels["truth"][0, 0], image[0, 0])
+    drawings.add(bytes(explorer.image.value))
+    explorer.controls["variant"].value = "fcn8s"
+    assert not np.all(explorer.panels()["prediction"] == [255, 0, 255], axis=-1).any()
+    drawings.add(bytes(explorer.image.value))
+    explorer.controls["truth"].value = False
+    assert set(explorer.panels()) == {"prediction"}
+    drawings.add(bytes(explorer.image.value))
+    assert len(drawings) == 5
+    readout = html.unescape(explorer.readout.value)
+    assert "▶ fcn8s" in readout and "fcn32s" in readout
+    bundle = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == bytes(explorer.image.value)
+
+
+def test_skip_explorer_without_truth_shows_predictions_only():
+    image, predictions, _ = skip_scene()
+    explorer = widgets.SkipExplorer(image, predictions, alpha=0.3)
+    assert set(explorer.controls) == {"variant", "alpha"}
+    assert explorer.state["scores"] == {} and explorer.state["pixel_accuracy"] is None
+    assert set(explorer.panels()) == {"prediction"}
+    assert isinstance(explorer.figure(), viz.TutorialFigure)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"predictions": {}}, "predictions is empty"),
+        ({"variant": "fcn4s"}, "not among the predictions"),
+        ({"truth": np.zeros((8, 8), "uint8")}, "truth has shape"),
+        ({"predictions": {"fcn8s": np.zeros((8, 24), "uint8")}}, "at the image's size"),
+        ({"predictions": {"fcn8s": np.full((16, 24), 40, "uint8")}}, "palette"),
+        ({"image": np.zeros((16, 24), "uint8")}, r"\(H, W, 3\)"),
+    ],
+    ids=["empty", "variant", "truth", "shape", "label", "image"],
+)
+def test_skip_explorer_rejects_bad_input(change, message):
+    image, predictions, truth = skip_scene()
+    arguments = {"image": image, "predictions": predictions, "truth": truth, **change}
+    with pytest.raises(ValueError, match=message):
+        widgets.SkipExplorer(**arguments)

@@ -12,15 +12,25 @@ Each explorer is a small class that owns its controls and its output:
 An explorer displays itself when it ends a cell. Tests drive it without a browser:
 ``explorer.controls["strides"].value = 2`` then assert on ``explorer.state``.
 
-Introduced in ``02_convolution.ipynb``, ``03_pooling.ipynb`` and
-``04_transposed_convolution.ipynb``.
+Introduced in ``02_convolution.ipynb``, ``03_pooling.ipynb``,
+``04_transposed_convolution.ipynb``, ``05_transfer_learning.ipynb`` (``HeatmapExplorer``)
+and ``06_skip_layers.ipynb`` (``SkipExplorer``).
 """
 
-from fcn_tutorial.widgets import browser, convolution, images, transposed
+from fcn_tutorial.widgets import browser, convolution, heatmap, images, skips, transposed
 from fcn_tutorial.widgets.base import _Explorer  # noqa: F401  (the base class, for tests)
 from fcn_tutorial.widgets.browser import *  # noqa: F403
 from fcn_tutorial.widgets.convolution import *  # noqa: F403
+from fcn_tutorial.widgets.heatmap import *  # noqa: F403
 from fcn_tutorial.widgets.images import *  # noqa: F403
+from fcn_tutorial.widgets.skips import *  # noqa: F403
 from fcn_tutorial.widgets.transposed import *  # noqa: F403
 
-__all__ = convolution.__all__ + images.__all__ + transposed.__all__ + browser.__all__
+__all__ = (
+    convolution.__all__
+    + images.__all__
+    + transposed.__all__
+    + browser.__all__
+    + skips.__all__
+    + heatmap.__all__
+)
