@@ -446,3 +446,134 @@ def test_skip_explorer_rejects_bad_input(change, message):
     arguments = {"image": image, "predictions": predictions, "truth": truth, **change}
     with pytest.raises(ValueError, match=message):
         widgets.SkipExplorer(**arguments)
+
+
+# HeatmapExplorer: a fake predict (two classes, "bright" and "dark", one cell per 32 px)
+# that counts its calls, so the tests see the cache at work.
+def bright_dark_predict(calls):
+    def predict(image):
+        calls.append(image.shape)
+        h, w = image.shape[0] // 32, image.shape[1] // 32
+        cells = image[: h * 32, : w * 32].reshape(h, 32, w, 32, 3)
+        bright = cells.mean(axis=(1, 3, 4)) / 255
+        return np.stack([bright, 1 - bright], axis=-1)
+
+    return predict
+
+
+@pytest.fixture
+def heatmap_photo():
+    # Left third white, the rest black: "bright" lives on the left.
+    photo = np.zeros((96, 144, 3), "uint8")
+    photo[:, :48] = 255
+    return photo
+
+
+def test_heatmap_explorer_follows_its_controls(heatmap_photo):
+    calls = []
+    explorer = widgets.HeatmapExplorer(
+        bright_dark_predict(calls),
+        heatmap_photo,
+        class_names=["bright", "dark"],
+        sizes=(64, 96, 128),
+    )
+    state = explorer.state
+    assert state["error"] is None and calls == [(64, 96, 3)]
+    # The whole-image prediction is two thirds dark.
+    assert [name for _, name, _ in state["top_classes"]] == ["dark", "bright"]
+    assert state["class_name"] == "dark" and state["class_index"] == 1
+    assert state["input_shape"] == (64, 96) and state["heatmap_shape"] == (2, 3)
+    explorer.controls["class_index"].value = 0
+    state = explorer.state
+    assert state["class_name"] == "bright" and state["peak"] == (0, 0)
+    # Resizing blurs the one column at the white edge a little.
+    assert state["max_probability"] == pytest.approx(1.0, abs=0.01)
+    assert state["mean_probability"] == pytest.approx(1 / 3, abs=0.01)
+    explorer.controls["input_size"].value = 128
+    assert explorer.state["input_shape"] == (128, 192)
+    assert explorer.state["heatmap_shape"] == (4, 6) and explorer.state["class_name"] == "bright"
+    assert calls == [(64, 96, 3), (128, 192, 3)]
+
+
+def test_heatmap_explorer_caches_each_size_and_redraws(heatmap_photo):
+    calls = []
+    explorer = widgets.HeatmapExplorer(
+        bright_dark_predict(calls), heatmap_photo, sizes=(64, 128), alpha=0.5
+    )
+    assert explorer.class_names == ["class 0", "class 1"]
+    before = bytes(explorer.image.value)
+    explorer.controls["alpha"].value = 0.9
+    explorer.controls["class_index"].value = 0
+    explorer.controls["input_size"].value = 128
+    explorer.controls["input_size"].value = 64
+    explorer.controls["alpha"].value = 0.5
+    assert len(calls) == 2, "moving the class or the opacity must not rerun the model"
+    assert explorer.state["alpha"] == 0.5 and bytes(explorer.image.value) != before
+    bundle = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == bytes(explorer.image.value)
+    assert "bright" not in explorer.readout.value and "class 0" in explorer.readout.value
+
+
+def test_heatmap_overlay_blends_the_map_over_the_photo(heatmap_photo):
+    explorer = widgets.HeatmapExplorer(
+        bright_dark_predict([]), heatmap_photo, sizes=(96,), alpha=0.0
+    )
+    np.testing.assert_array_equal(explorer.overlay(), heatmap_photo)
+    explorer.controls["alpha"].value = 1.0
+    explorer.controls["class_index"].value = 0
+    overlay = explorer.overlay()
+    from matplotlib import colormaps
+
+    hot = np.round(np.array(colormaps[widgets.heatmap.HEATMAP_CMAP](1.0)[:3]) * 255)
+    cold = np.round(np.array(colormaps[widgets.heatmap.HEATMAP_CMAP](0.0)[:3]) * 255)
+    # Bright cells are hot, dark cells cold, in the middle of their share of the photo.
+    np.testing.assert_allclose(overlay[48, 10], hot, atol=1)
+    np.testing.assert_allclose(overlay[48, 130], cold, atol=1)
+
+
+def test_heatmap_explorer_offers_extra_classes_and_reports_bad_input(heatmap_photo):
+    predict = bright_dark_predict([])
+    explorer = widgets.HeatmapExplorer(predict, heatmap_photo, top=1, extra_classes=(0,))
+    assert [value for _, value in explorer.controls["class_index"].options] == [1, 0]
+    bad = [
+        ({"sizes": ()}, "at least one"),
+        ({"sizes": (64,), "size": 96}, "not one of sizes"),
+        ({"class_names": ["one"]}, "one name per class"),
+        ({"extra_classes": (5,)}, "not in 0..1"),
+    ]
+    for arguments, message in bad:
+        with pytest.raises(ValueError, match=message):
+            widgets.HeatmapExplorer(predict, heatmap_photo, **arguments)
+    with pytest.raises(ValueError, match="softmax"):
+        widgets.HeatmapExplorer(lambda image: 3 * predict(image), heatmap_photo)
+    with pytest.raises(ValueError, match="batch axis"):
+        widgets.HeatmapExplorer(lambda image: predict(image)[None], heatmap_photo)
+    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
+        widgets.HeatmapExplorer(predict, heatmap_photo[..., 0])
+    assert widgets.resize_shorter_side(np.zeros((451, 300, 3), "uint8"), 224).shape == (
+        337,
+        224,
+        3,
+    )
+
+
+def test_heatmap_explorer_finds_the_cat_with_real_imagenet_weights(keras_home):
+    from fcn_tutorial import models
+
+    classifier = models.load_imagenet_classifier(alpha=0.25, input_size=128)
+    scores = models.convolutionalize(classifier, activation="softmax")
+
+    def predict(image):
+        batch = keras.applications.mobilenet.preprocess_input(image[None].astype("float32"))
+        return keras.ops.convert_to_numpy(scores(batch))[0]
+
+    unrelated = 779  # school bus
+    explorer = widgets.HeatmapExplorer(predict, sizes=(128, 256), extra_classes=(unrelated,))
+    cats = {281, 282, 285, 287}  # tabby, tiger cat, Egyptian cat, lynx
+    assert explorer.state["class_index"] in cats
+    assert explorer.state["heatmap_shape"] == (4, 6)  # Chelsea, 300x451, at 128 px
+    cat_peak = explorer.state["max_probability"]
+    explorer.controls["input_size"].value = 256
+    assert explorer.state["heatmap_shape"] == (8, 12)
+    explorer.controls["class_index"].value = unrelated
+    assert explorer.state["max_probability"] < 0.05 < cat_peak

@@ -13,13 +13,15 @@ An explorer displays itself when it ends a cell. Tests drive it without a browse
 ``explorer.controls["strides"].value = 2`` then assert on ``explorer.state``.
 
 Introduced in ``02_convolution.ipynb``, ``03_pooling.ipynb``,
-``04_transposed_convolution.ipynb`` and ``06_skip_layers.ipynb`` (``SkipExplorer``).
+``04_transposed_convolution.ipynb``, ``05_transfer_learning.ipynb`` (``HeatmapExplorer``)
+and ``06_skip_layers.ipynb`` (``SkipExplorer``).
 """
 
-from fcn_tutorial.widgets import browser, convolution, images, skips, transposed
+from fcn_tutorial.widgets import browser, convolution, heatmap, images, skips, transposed
 from fcn_tutorial.widgets.base import _Explorer  # noqa: F401  (the base class, for tests)
 from fcn_tutorial.widgets.browser import *  # noqa: F403
 from fcn_tutorial.widgets.convolution import *  # noqa: F403
+from fcn_tutorial.widgets.heatmap import *  # noqa: F403
 from fcn_tutorial.widgets.images import *  # noqa: F403
 from fcn_tutorial.widgets.skips import *  # noqa: F403
 from fcn_tutorial.widgets.transposed import *  # noqa: F403
@@ -30,4 +32,5 @@ __all__ = (
     + transposed.__all__
     + browser.__all__
     + skips.__all__
+    + heatmap.__all__
 )
