@@ -451,5 +451,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+from fcn_tutorial import figures_fcn  # noqa: E402,F401  registers 05-07
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Under `python -m` this file runs as __main__, a second copy of the module; the
+    # figures of figures_fcn went into fcn_tutorial.figures' registry, so run that one.
+    from fcn_tutorial.figures import main as registry_main
+
+    raise SystemExit(registry_main())
