@@ -11,10 +11,200 @@ from pathlib import Path
 
 import numpy as np
 
-from fcn_tutorial import viz
+from fcn_tutorial import arithmetic, viz
 from fcn_tutorial.figures import register, save_png
 
-__all__ = ["skip_graph"]
+__all__ = ["skip_graph", "vgg16_stages"]
+
+
+# --- 05: VGG16 as a classifier and convolutionalized -----------------------------------------
+
+VGG16_FILTERS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
+"""dict[int, int]: output channels of each VGG16 block's convolutions."""
+VGG16_HEAD = (("fc1", "fc6", 4096), ("fc2", "fc7", 4096), ("predictions", "fc8", 1000))
+"""tuple: VGG16's Dense layers, their names in the FCN paper, and their widths."""
+
+
+def vgg16_stages(input_size: int = 224, convolutional: bool = False) -> list[dict]:
+    """VGG16 stage by stage, every spatial size computed with :mod:`fcn_tutorial.arithmetic`.
+
+    Args:
+        input_size: the square input's side.
+        convolutional: ``False`` for the classifier (Flatten and three Dense layers, only
+            defined at 224), ``True`` for the convolutionalized network (fc6 a 7×7 and
+            fc7, fc8 1×1 valid convolutions), defined for any input of at least 224.
+
+    Returns:
+        list[dict]: one row per drawn stage: ``name`` (Keras' layer names), ``operation``
+        and ``shape``, the stage's output ``(H, W, C)`` or ``(units,)``.
+
+    Raises:
+        ValueError: for a classifier at a size other than 224, or an input too small.
+
+    Example:
+        >>> vgg16_stages(500, convolutional=True)[-1]["shape"]
+        (9, 9, 1000)
+    """
+    if not convolutional and input_size != 224:
+        raise ValueError(
+            f"VGG16's classifier takes 224x224 only, not {input_size}: its Dense layers fix "
+            "the size. Pass convolutional=True for other sizes."
+        )
+    stages = [{"name": "input", "operation": "image", "shape": (input_size, input_size, 3)}]
+    fields = {row["name"]: row for row in arithmetic.vgg16_receptive_fields(input_size)}
+    for block, filters in VGG16_FILTERS.items():
+        convs = [name for name in fields if name.startswith(f"block{block}_conv")]
+        size = fields[convs[-1]]["output_size"]
+        stages.append(
+            {
+                "name": f"{convs[0]}..{convs[-1].rsplit('_', 1)[1]}",
+                "operation": f"{len(convs)}× conv 3×3, same, ReLU",
+                "shape": (size, size, filters),
+            }
+        )
+        size = fields[f"block{block}_pool"]["output_size"]
+        stages.append(
+            {
+                "name": f"block{block}_pool",
+                "operation": "max pool 2×2, stride 2",
+                "shape": (size, size, filters),
+            }
+        )
+    height, width, channels = stages[-1]["shape"]
+    if not convolutional:
+        stages.append(
+            {"name": "flatten", "operation": "Flatten", "shape": (height * width * channels,)}
+        )
+        for name, _, units in VGG16_HEAD:
+            activation = "softmax" if name == "predictions" else "ReLU"
+            stages.append({"name": name, "operation": f"Dense, {activation}", "shape": (units,)})
+        return stages
+    # fc6 saw the whole 7×7 map at 224: as a convolution its kernel is that window.
+    window = arithmetic.vgg16_receptive_fields(224)[-1]["output_size"]
+    if height < window:
+        raise ValueError(
+            f"a {input_size}x{input_size} input leaves a {height}x{width} map, smaller than "
+            f"fc6's {window}x{window} window: use an input of at least 224."
+        )
+    for (dense, name, units), kernel in zip(VGG16_HEAD, (window, 1, 1), strict=True):
+        height = arithmetic.conv_output_size(height, kernel)
+        width = arithmetic.conv_output_size(width, kernel)
+        activation = "softmax per cell" if dense == "predictions" else "ReLU"
+        stages.append(
+            {
+                "name": f"{name} (was {dense})",
+                "operation": f"conv {kernel}×{kernel}, valid, {activation}",
+                "shape": (height, width, units),
+            }
+        )
+    return stages
+
+
+_STAGE_COLOURS = {
+    "image": "#f2f2f2",
+    "conv": viz.core.INPUT_COLOR,
+    "pool": viz.core.WINNER_COLOR,
+    "Flatten": "#dddddd",
+    "Dense": "#f4b6b0",
+    "from dense": viz.core.OUTPUT_COLOR,
+}
+
+
+def _stage_colour(stage: dict) -> str:
+    operation = stage["operation"]
+    if "was" in stage["name"]:
+        return _STAGE_COLOURS["from dense"]
+    for key in ("image", "pool", "Flatten", "Dense", "conv"):
+        if key in operation:
+            return _STAGE_COLOURS[key]
+    raise ValueError(f"no colour for {stage}")
+
+
+def _draw_stages(ax, stages: list[dict], rows: list[int], title: str) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    for stage, row in zip(stages, rows, strict=True):
+        y = -row
+        ax.add_patch(
+            FancyBboxPatch(
+                (0.02, y - 0.36),
+                0.96,
+                0.72,
+                boxstyle="round,pad=0.0,rounding_size=0.12",
+                facecolor=_stage_colour(stage),
+                edgecolor=viz.core.EDGE_COLOR,
+                linewidth=0.8,
+            )
+        )
+        shape = "×".join(str(n) for n in stage["shape"])
+        ax.text(0.05, y + 0.1, stage["name"], ha="left", va="center", fontsize=9, weight="bold")
+        ax.text(0.05, y - 0.18, stage["operation"], ha="left", va="center", fontsize=8)
+        ax.text(0.95, y, shape, ha="right", va="center", fontsize=10, family="monospace")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-max(rows) - 0.6, 0.6)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=11)
+
+
+@register("05_vgg16-architecture.png")
+def vgg16_architecture(path: Path) -> None:
+    """VGG16 stage by stage at 224×224 (Dense head) and convolutionalized at 500×500.
+
+    Every size comes from :func:`vgg16_stages` (:mod:`fcn_tutorial.arithmetic`); the
+    notebook checks them against ``keras.applications.VGG16``'s own layers.
+    """
+    classifier = vgg16_stages(224)
+    big = 500
+    convolutional = vgg16_stages(big, convolutional=True)
+    rows = list(range(len(classifier)))
+    flatten_row = next(i for i, stage in enumerate(classifier) if stage["name"] == "flatten")
+    conv_rows = rows[:flatten_row] + rows[flatten_row + 1 :]
+    fig = viz.new_figure(11, 9.6, dpi=90)
+    left, right = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.01, wspace=0.22)
+    _draw_stages(left, classifier, rows, "VGG16 classifier: a 224×224 image in, 1000 scores out")
+    grid = "×".join(str(n) for n in convolutional[-1]["shape"][:2])
+    _draw_stages(
+        right,
+        convolutional,
+        conv_rows,
+        f"convolutionalized: {big}×{big} in, a {grid} grid of scores out",
+    )
+    right.text(
+        0.5,
+        -flatten_row,
+        "no Flatten: fc6 slides over the map",
+        ha="center",
+        va="center",
+        fontsize=9,
+        style="italic",
+    )
+    # Each Dense kernel (inputs × units) and the convolution kernel it is reshaped into.
+    window = classifier[flatten_row - 1]["shape"]
+    notes = []
+    for position, (before, dense) in enumerate(
+        zip(classifier[flatten_row:], classifier[flatten_row + 1 :])
+    ):
+        inputs, units = before["shape"][0], dense["shape"][0]
+        kernel = (*window, units) if position == 0 else (1, 1, inputs, units)
+        notes.append(f"kernel {inputs}×{units}\n→ {'×'.join(map(str, kernel))}")
+    for offset, note in enumerate(notes, start=1):
+        y = -(flatten_row + offset)
+        fig_y = right.transData.transform((0, y))[1]
+        fig_x = (left.get_position().x1 + right.get_position().x0) / 2
+        fig.text(
+            fig_x,
+            fig.transFigure.inverted().transform((0, fig_y))[1],
+            note,
+            ha="center",
+            va="center",
+            fontsize=7.5,
+        )
+    fig.suptitle(
+        "VGG16's Dense layers become convolutions (sizes from fcn_tutorial.arithmetic)",
+        fontsize=13,
+    )
+    save_png(fig, path)
 
 
 # --- 06: the skip architecture, read from the model's own layers ------------------------------
