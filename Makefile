@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: lab test chromium lint unit notebooks figures clean
+.PHONY: lab test chromium lint unit notebooks figures results clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "fcn-tutorial needs Python 3.11: set PYTHON=python3.11"'
@@ -45,6 +45,11 @@ notebooks: $(BIN)/.installed
 ## Rebuild every file in figures/ from the registry in fcn_tutorial/figures.py.
 figures: $(BIN)/.installed
 	$(BIN)/fcn-tutorial figures
+
+## Train the full runs notebooks 05 and 06 quote and write results/*.json (about 20 minutes
+## on 2 CPU cores; real CamVid where ../shared/data/camvid or the download cache has it).
+results: $(BIN)/.installed
+	$(BIN)/fcn-tutorial results
 
 clean:
 	rm -rf $(VENV) build *.egg-info

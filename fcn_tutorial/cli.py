@@ -189,9 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--repeats", type=int, default=5, help="bench model: timed runs")
     bench.set_defaults(run=_bench)
 
-    from fcn_tutorial import cli_models
+    from fcn_tutorial import cli_models, experiments
 
     cli_models.add_commands(commands)
+
+    results = commands.add_parser("results", help="run notebooks 05-06's experiments")
+    results.add_argument("names", nargs="*", help="transfer, skips (default: both)")
+    experiments.add_arguments(results)
+    results.set_defaults(run=experiments.run_command)
 
     args = parser.parse_args(argv)
     try:

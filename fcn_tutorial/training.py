@@ -46,7 +46,7 @@ from fcn_tutorial.metrics import (
     median_frequency_weights,
     segmentation_scores,
 )
-from fcn_tutorial.models import BACKBONES, VARIANTS, build_fcn
+from fcn_tutorial.models import BACKBONES, VARIANTS, backbone_layers, build_fcn
 
 __all__ = [
     "DATASETS",
@@ -59,6 +59,7 @@ __all__ = [
     "majority_baseline",
     "load_dataset",
     "gpu_available",
+    "mixed_policy",
 ]
 
 DATASETS = ("synthetic", "camvid", "kitti", "folder")
@@ -80,6 +81,8 @@ class TrainConfig:
         alpha: MobileNet width multiplier (ignored for VGG16).
         fc_width: VGG16's fc6/fc7 width (``None``: the paper's 4096).
         weights: ``"imagenet"`` or ``None`` (random initialisation).
+        freeze_backbone: train only the FCN head (:func:`~fcn_tutorial.models.backbone_layers`
+            stay as initialised, batch norm included).
         epochs: epochs in all (a resumed run goes on to this number).
         batch_size: images per step.
         learning_rate: the schedule's starting rate (Adam).
@@ -91,7 +94,10 @@ class TrainConfig:
             ``"folder"`` images are resized to (``None``: as they are; KITTI needs one).
         num_train: synthetic training images (or the first ``num_train`` of a real set).
         num_val: synthetic validation images (or the first ``num_val`` of a real set).
-        mixed_precision: ``None`` turns it on only where a GPU is (float16 is slow on CPU).
+        mixed_precision: ``"bfloat16"`` or ``"float16"`` (``True``) computes in 16 bits with
+            float32 weights; ``None`` picks float16 only where a GPU is (16-bit is slow on
+            CPU); ``False`` keeps float32. bfloat16 needs no loss scaling (Ampere GPUs and
+            later); float16 gets Keras' ``LossScaleOptimizer`` from ``compile``.
         jit_compile: XLA; ``None`` uses it only on a GPU (on CPU it is slower).
         seed: seeds Python, NumPy and the backend, the data order and the augmentation.
         out: the run's folder.
@@ -110,6 +116,7 @@ class TrainConfig:
     alpha: float = 0.25
     fc_width: int | None = None
     weights: str | None = "imagenet"
+    freeze_backbone: bool = False
     epochs: int = 8
     batch_size: int = 8
     learning_rate: float = 2e-3
@@ -120,7 +127,7 @@ class TrainConfig:
     image_size: tuple[int, int] | None = (96, 128)
     num_train: int | None = 96
     num_val: int | None = 24
-    mixed_precision: bool | None = None
+    mixed_precision: bool | str | None = None
     jit_compile: bool | None = None
     seed: int = 0
     out: str = "runs/quick"
@@ -160,7 +167,8 @@ PROFILES = {
         "learning_rate": 1e-4,
         "end_learning_rate": 1e-6,
         "class_weighting": True,
-        "mixed_precision": True,
+        # bfloat16 (Ampere and later): float16's speed without loss scaling.
+        "mixed_precision": "bfloat16",
     },
 }
 
@@ -203,10 +211,33 @@ def _check_config(config: TrainConfig) -> None:
         raise ValueError(f"weights={config.weights!r}: pass 'imagenet' or None.")
     if config.epochs < 1 or config.batch_size < 1:
         raise ValueError(f"epochs={config.epochs} and batch_size={config.batch_size} must be >= 1.")
+    mixed_policy(config.mixed_precision, on_gpu=False)
     if config.dataset == "folder" and not (config.images and config.masks):
         raise ValueError("dataset 'folder' needs images and masks: pass both folders.")
     if config.dataset == "kitti" and not config.data_root:
         raise ValueError("dataset 'kitti' needs data_root: the unzipped data_road folder.")
+
+
+def mixed_policy(setting: bool | str | None, on_gpu: bool) -> str | None:
+    """The Keras dtype policy a ``mixed_precision`` setting means, or ``None`` for float32.
+
+    Example:
+        >>> mixed_policy("bfloat16", on_gpu=False), mixed_policy(None, on_gpu=True)
+        ('mixed_bfloat16', 'mixed_float16')
+        >>> mixed_policy(None, on_gpu=False) is None
+        True
+    """
+    if setting is None:
+        setting = on_gpu
+    if setting is False:
+        return None
+    if setting is True:
+        setting = "float16"
+    if setting not in ("float16", "bfloat16"):
+        raise ValueError(
+            f"mixed_precision={setting!r}: pass 'bfloat16', 'float16', True, False or None."
+        )
+    return f"mixed_{setting}"
 
 
 def gpu_available() -> bool:
@@ -564,7 +595,7 @@ def train(
     (train_images, train_masks), (val_images, val_masks), class_names = load_dataset(config)
     num_classes = len(class_names)
     on_gpu = gpu_available()
-    mixed = on_gpu if config.mixed_precision is None else bool(config.mixed_precision)
+    mixed = mixed_policy(config.mixed_precision, on_gpu)
     jit = on_gpu if config.jit_compile is None else bool(config.jit_compile)
 
     train_data = SegmentationSequence(
@@ -591,7 +622,7 @@ def train(
     previous_policy = keras.config.dtype_policy()
     try:
         if mixed:
-            keras.mixed_precision.set_global_policy("mixed_float16")
+            keras.mixed_precision.set_global_policy(mixed)
         if resuming:
             state = json.loads(state_path.read_text())
             initial_epoch = int(state["epoch"])
@@ -614,6 +645,9 @@ def train(
                 alpha=1.0 if config.backbone == "vgg16" else config.alpha,
                 fc_width=config.fc_width,
             )
+            if config.freeze_backbone:
+                for layer in backbone_layers(model):
+                    layer.trainable = False
             schedule = keras.optimizers.schedules.PolynomialDecay(
                 config.learning_rate,
                 decay_steps=max(1, config.epochs * len(train_data)),
@@ -679,6 +713,7 @@ def train(
         "backend": keras.backend.backend(),
         "versions": _versions(),
         "num_train": len(train_images),
+        "steps_per_epoch": len(train_data),
         "num_val": len(val_images),
         "class_names": class_names,
         "config": dataclasses.asdict(config),

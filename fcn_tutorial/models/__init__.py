@@ -3,8 +3,8 @@
 Keras 3 only (``keras.layers``, ``keras.ops``, ``keras.applications``), so the same
 code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
 ``01_segmentation_intro.ipynb`` (classifiers), ``04_transposed_convolution.ipynb``
-(:class:`BilinearInitializer`) and ``05_transfer_learning.ipynb`` (:func:`convolutionalize`) and
-``06_skip_layers.ipynb`` (:func:`build_fcn`), the next notebooks to be written.
+(:class:`BilinearInitializer`), ``05_transfer_learning.ipynb`` (:func:`convolutionalize`,
+:func:`backbone_layers`) and ``06_skip_layers.ipynb`` (:func:`build_fcn`).
 
 - ``classifiers``: :func:`load_imagenet_classifier`, :func:`classify`, and the
   :class:`WeightsUnavailableError` raised when ImageNet weights cannot be had.
@@ -20,7 +20,14 @@ from fcn_tutorial.models.classifiers import (
     classify,
     load_imagenet_classifier,
 )
-from fcn_tutorial.models.fcn import SKIP_LAYERS, VARIANTS, build_fcn, convolutionalize
+from fcn_tutorial.models.fcn import (
+    HEAD_LAYERS,
+    SKIP_LAYERS,
+    VARIANTS,
+    backbone_layers,
+    build_fcn,
+    convolutionalize,
+)
 from fcn_tutorial.models.layers import (
     BilinearInitializer,
     CropToReference,
@@ -41,6 +48,8 @@ __all__ = [
     "PREPROCESSING",
     "VARIANTS",
     "SKIP_LAYERS",
+    "HEAD_LAYERS",
+    "backbone_layers",
     "build_fcn",
     "convolutionalize",
 ]

@@ -2,7 +2,7 @@
 
 Everything that differs between backbones is in the tables below, so adding one is a
 matter of a row, not a new code path (the segmentation_models way). Introduced in
-``05_transfer_learning.ipynb`` (a notebook still to be written).
+``05_transfer_learning.ipynb``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 :func:`convolutionalize` is the paper's first idea: a classifier's fully connected
 layers are convolutions in disguise, so a classifier becomes a network that scores every
-patch of a larger image (``05_transfer_learning.ipynb``, still to be written).
+patch of a larger image (``05_transfer_learning.ipynb``).
 :func:`build_fcn` is the whole FCN-32s/16s/8s: a convolutionalized backbone, a class
 score layer, and skip connections from finer layers fused by bilinear-initialised
 upsampling (``05`` to ``07``).
@@ -27,7 +27,14 @@ from fcn_tutorial.models.layers import (
     PadToMultiple,
 )
 
-__all__ = ["VARIANTS", "SKIP_LAYERS", "build_fcn", "convolutionalize"]
+__all__ = [
+    "VARIANTS",
+    "SKIP_LAYERS",
+    "HEAD_LAYERS",
+    "backbone_layers",
+    "build_fcn",
+    "convolutionalize",
+]
 
 VARIANTS = {"fcn32s": (), "fcn16s": ("pool4",), "fcn8s": ("pool4", "pool3")}
 """dict[str, tuple]: the skips each variant fuses, coarse to fine; its output stride is
@@ -41,6 +48,29 @@ SKIP_LAYERS = {
 
 # The whole network downsamples by 32, so inputs are padded to a multiple of it.
 NETWORK_STRIDE = 32
+
+HEAD_LAYERS = frozenset(
+    {"image", "preprocess", "pad", "fc6", "drop6", "fc7", "drop7", "drop5", "score_fr"}
+    | {name for names in SKIP_LAYERS.values() for name in names.values()}
+    | {"upscore", "score"}
+)
+"""frozenset[str]: the layers :func:`build_fcn` adds around the backbone's own."""
+
+
+def backbone_layers(model: keras.Model) -> list:
+    """The layers of an FCN that came from its ImageNet classifier's convolutional part.
+
+    What "freezing the backbone" freezes in ``05_transfer_learning.ipynb``: everything
+    but the input plumbing and the FCN head (:data:`HEAD_LAYERS`). VGG16's ``fc6``/``fc7``
+    count as head here, since the FCN reshapes them and a small ``fc_width`` makes them new.
+
+    Example:
+        >>> model = build_fcn(11, backbone="mobilenet", weights=None, alpha=0.25)
+        >>> names = [layer.name for layer in backbone_layers(model)]
+        >>> names[0], "score_fr" in names
+        ('conv1', False)
+    """
+    return [layer for layer in model.layers if layer.name not in HEAD_LAYERS]
 
 
 def build_fcn(

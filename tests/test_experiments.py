@@ -1,0 +1,107 @@
+"""The experiments behind notebooks 05-06: reuse, resume, results files, and their freshness."""
+
+import json
+
+import pytest
+
+from fcn_tutorial import experiments
+from fcn_tutorial.cli import main
+
+TINY = {
+    "backbone": "mobilenet",
+    "alpha": 0.25,
+    "variant": "fcn8s",
+    "weights": None,
+    "seed": 0,
+    "augment": False,
+    "dataset": "synthetic",
+    "epochs": 1,
+    "batch_size": 4,
+    "learning_rate": 1e-3,
+    "end_learning_rate": 1e-5,
+    "class_weighting": False,
+    "crop_size": None,
+    "image_size": (32, 32),
+    "num_train": 4,
+    "num_val": 2,
+}
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    """Two one-epoch experiments on 32x32 scenes that share one configuration."""
+    monkeypatch.setitem(experiments.SETTINGS, "quick", TINY)
+    monkeypatch.setattr(
+        experiments,
+        "EXPERIMENTS",
+        {
+            "a": {"title": "A", "runs": {"x": {"label": "X"}, "y": {"label": "Y", "seed": 1}}},
+            "b": {"title": "B", "runs": {"same-as-x": {"label": "X again"}}},
+        },
+    )
+
+
+def test_a_run_is_reused_not_retrained(tiny, tmp_path):
+    first = experiments.run("a", profile="quick", out=tmp_path)
+    assert set(first["runs"]) == {"x", "y"}
+    assert first["dataset"] == "synthetic" and first["num_train"] == 4
+    x = first["runs"]["x"]
+    assert x["history"][0]["step"] == x["steps_per_epoch"] == 1
+    assert 0 <= x["metrics"]["mean_iu"] <= 1
+    assert first["runs"]["y"]["metrics"] != x["metrics"]  # another seed, another model
+
+    modified = (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns
+    again = experiments.run("a", profile="quick", out=tmp_path)
+    assert again["runs"]["x"]["metrics"] == x["metrics"]
+    assert (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns == modified
+
+    # b's only run has a's x settings: it is read from a/x, never trained again.
+    shared = experiments.run("b", profile="quick", out=tmp_path)
+    assert shared["runs"]["same-as-x"]["metrics"] == x["metrics"]
+    assert shared["runs"]["same-as-x"]["run_dir"] == str(tmp_path / "a" / "x")
+    assert not (tmp_path / "b" / "same-as-x" / "best.keras").exists()
+    assert experiments.load_run_model("b", "same-as-x", shared).output_shape[-1] == 11
+
+
+def test_changed_settings_train_again(tiny, tmp_path, monkeypatch):
+    experiments.run("a", profile="quick", out=tmp_path)
+    monkeypatch.setitem(experiments.SETTINGS, "quick", {**TINY, "learning_rate": 5e-3})
+    config = json.loads((tmp_path / "a" / "x" / "config.json").read_text())
+    assert config["learning_rate"] == 1e-3
+    experiments.run("a", profile="quick", out=tmp_path)
+    config = json.loads((tmp_path / "a" / "x" / "config.json").read_text())
+    assert config["learning_rate"] == 5e-3
+
+
+def test_the_command_writes_results_files(tiny, tmp_path, capsys):
+    code = main(["results", "a", "--profile", "quick", "--out", str(tmp_path / "res")])
+    assert code == 0
+    assert "a: val mean IU X" in capsys.readouterr().out
+    written = experiments.load_results("a", tmp_path / "res")
+    assert written["experiment"] == "a" and written["profile"] == "quick"
+    assert set(written["runs"]) == {"x", "y"}
+
+
+def test_bad_names_say_what_exists(tmp_path):
+    with pytest.raises(ValueError, match="use one of \\['transfer', 'skips'\\]"):
+        experiments.run("skip", profile="quick")
+    with pytest.raises(ValueError, match="unknown profile 'fast'"):
+        experiments.run("skips", profile="fast")
+    with pytest.raises(FileNotFoundError, match="make results"):
+        experiments.load_results("skips", tmp_path)
+
+
+@pytest.mark.parametrize("name", list(experiments.EXPERIMENTS))
+def test_committed_results_match_the_code(name):
+    """results/NAME.json must come from today's settings: change them, rerun make results."""
+    results = experiments.load_results(name)
+    assert results["profile"] == "full"
+    assert set(results["runs"]) == set(experiments.EXPERIMENTS[name]["runs"])
+    for key, value in experiments.SETTINGS["full"].items():
+        if key in results["common"]:
+            assert results["common"][key] == json.loads(json.dumps(value)), key
+    for spec in results["runs"].values():
+        metrics = spec["metrics"]
+        assert 0 < metrics["mean_iu"] < metrics["pixel_accuracy"] <= 1
+        assert len(spec["history"]) == results["common"]["epochs"]
+        assert not spec["run_dir"].startswith("/"), "run folders are stored repository-relative"
