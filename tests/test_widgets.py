@@ -502,7 +502,7 @@ def test_heatmap_explorer_caches_each_size_and_redraws(heatmap_photo):
     )
     assert explorer.class_names == ["class 0", "class 1"]
     before = bytes(explorer.image.value)
-    explorer.controls["alpha"].value = 0.9
+    explorer.controls["alpha"].value = 0.75
     explorer.controls["class_index"].value = 0
     explorer.controls["input_size"].value = 128
     explorer.controls["input_size"].value = 64
@@ -540,6 +540,7 @@ def test_heatmap_explorer_offers_extra_classes_and_reports_bad_input(heatmap_pho
         ({"sizes": (64,), "size": 96}, "not one of sizes"),
         ({"class_names": ["one"]}, "one name per class"),
         ({"extra_classes": (5,)}, "not in 0..1"),
+        ({"alpha": 1.5}, "between 0 and 1"),
     ]
     for arguments, message in bad:
         with pytest.raises(ValueError, match=message):

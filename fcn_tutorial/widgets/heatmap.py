@@ -16,7 +16,7 @@ from matplotlib import colormaps
 
 from fcn_tutorial import viz
 from fcn_tutorial.samples import load_sample
-from fcn_tutorial.widgets.base import DPI, _Explorer
+from fcn_tutorial.widgets.base import DPI, _choice, _Explorer
 
 __all__ = [
     "resize_shorter_side",
@@ -25,6 +25,8 @@ __all__ = [
 ]
 
 HEATMAP_CMAP = "inferno"
+# Buttons, not a slider: a few steps are all the eye needs to compare the map and the photo.
+OPACITIES = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def resize_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
@@ -122,12 +124,13 @@ class HeatmapExplorer(_Explorer):
         top: how many of the whole-image prediction's best classes the menu offers.
         extra_classes: class indices offered after those (e.g. an unrelated class).
         size: the starting input size, one of ``sizes`` (default the first).
-        alpha: the starting opacity of the map over the photo, 0 to 1.
+        alpha: the starting opacity of the map over the photo, 0 to 1 (the buttons offer
+            0, 0.25, 0.5, 0.75 and 1, and this value).
         label: what made the map, shown in the title; say "random weights" when so.
 
     Attributes:
         controls: ``class_index`` (a menu of names), ``input_size`` (a menu) and
-            ``alpha`` (a slider).
+            ``alpha`` (buttons).
         state: ``class_index``, ``class_name``, ``input_size``, ``input_shape``
             ``(H', W')`` (the resized photo), ``heatmap_shape`` ``(h, w)``,
             ``max_probability``, ``mean_probability``, ``peak`` (the ``(row, col)`` cell
@@ -135,8 +138,8 @@ class HeatmapExplorer(_Explorer):
             of the whole-image prediction) and ``error``.
 
     Raises:
-        ValueError: for empty or non-positive sizes, a starting size not among them, or
-            a ``predict`` whose output is not ``(h, w, C)`` probabilities.
+        ValueError: for empty or non-positive sizes, a starting size not among them, an
+            alpha outside 0..1, or a ``predict`` whose output is not ``(h, w, C)`` probabilities.
 
     Example:
         >>> def predict(image):  # two classes: bright and dark, one cell per 32 pixels
@@ -162,6 +165,8 @@ class HeatmapExplorer(_Explorer):
         alpha: float = 0.5,
         label: str = "",
     ):
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"alpha must be between 0 and 1, got {alpha}.")
         sizes = [int(side) for side in sizes]
         if not sizes or min(sizes) < 1:
             raise ValueError(f"sizes {sizes} must be positive pixel counts, at least one.")
@@ -202,14 +207,8 @@ class HeatmapExplorer(_Explorer):
                     description="input size",
                     style=style,
                 ),
-                "alpha": widgets.FloatSlider(
-                    value=alpha,
-                    min=0,
-                    max=1,
-                    step=0.05,
-                    description="opacity",
-                    continuous_update=False,
-                    style=style,
+                "alpha": _choice(
+                    "opacity", sorted({*OPACITIES, alpha}), alpha, widgets.ToggleButtons
                 ),
             }
         )
