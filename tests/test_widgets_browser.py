@@ -14,6 +14,7 @@ from fcn_tutorial.datasets import (
 )
 
 ROAD = CLASS_NAMES.index("Road")
+CAR = CLASS_NAMES.index("Car")
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +93,129 @@ def test_bad_datasets_are_refused(scenes):
     browser = widgets.SegmentationBrowser([images[0], images[1]], [masks[0], masks[1][:10]])
     browser.controls["index"].value = 1
     assert "do not match" in browser.state["error"]
+
+
+# --- With predictions: ground truth vs prediction, frame by frame ---------------------------
+
+
+@pytest.fixture
+def predicted(scenes):
+    """Frame 0 predicted perfectly; frame 1 with one Road pixel predicted as Car."""
+    images, masks = scenes
+    predictions = masks.copy()
+    rows, cols = np.nonzero(masks[1] == ROAD)
+    pixel = rows[0], cols[0]
+    predictions[1][pixel] = CAR
+    # A void pixel predicted "wrong" is no mistake: void is left out of the scores.
+    void = np.argwhere(masks[1] == VOID)
+    assert len(void), "the scene has void pixels to leave out"
+    predictions[1][tuple(void[0])] = CAR
+    browser = widgets.SegmentationBrowser(
+        images, masks, predictions=predictions, index_label="frame"
+    )
+    return browser, predictions, pixel
+
+
+def test_perfect_predictions_score_one_and_paint_no_error(predicted, scenes):
+    browser, _, _ = predicted
+    assert browser.state["view"] == "side by side" and browser.state["error"] is None
+    assert browser.state["pixel_accuracy"] == 1.0 and browser.state["mean_iu"] == 1.0
+    assert browser.state["wrong_pixels"] == 0 == browser.state["errors_shown"]
+    panels = browser.panels()
+    np.testing.assert_array_equal(panels["errors"], scenes[0][0])
+    np.testing.assert_array_equal(panels["predicted_overlay"], panels["overlay"])
+    assert "pixel accuracy 100.0%, mean IU 100.0%, 0 pixels wrong" in browser.readout.value
+
+
+def test_one_wrong_pixel_gives_the_exact_scores(predicted, scenes):
+    browser, _, pixel = predicted
+    _, masks = scenes
+    browser.controls["index"].value = 1
+    truth = masks[1]
+    labelled = int((truth != VOID).sum())
+    assert browser.state["wrong_pixels"] == 1 == browser.state["errors_shown"]
+    assert browser.state["pixel_accuracy"] == (labelled - 1) / labelled
+    # Road loses one of its pixels to Car: IoU (t - 1) / t for Road, c / (c + 1) for Car,
+    # 1 for every other class in the frame.
+    present = [k for k in range(len(CLASS_NAMES)) if (truth == k).any()]
+    road, car = int((truth == ROAD).sum()), int((truth == CAR).sum())
+    ious = [1.0] * len(present)
+    ious[present.index(ROAD)] = (road - 1) / road
+    ious[present.index(CAR)] = car / (car + 1)
+    assert browser.state["mean_iu"] == pytest.approx(np.mean(ious), abs=1e-12)
+    assert f"pixel accuracy {(labelled - 1) / labelled:.1%}" in browser.readout.value
+    assert "frame 1 of 3" in browser.readout.value
+    errors = browser.panels()["errors"]
+    wrong = np.zeros(truth.shape, bool)
+    wrong[pixel] = True
+    np.testing.assert_array_equal(errors[wrong], [[255, 0, 255]])
+    np.testing.assert_array_equal(errors[~wrong], scenes[0][1][~wrong])
+
+
+def test_views_draw_different_pictures(predicted):
+    browser, _, _ = predicted
+    browser.controls["index"].value = 1
+    pictures = {}
+    for view in ("ground truth", "prediction", "side by side", "errors"):
+        browser.controls["view"].value = view
+        assert browser.state["view"] == view and len(browser.figure().axes) == 3
+        pictures[view] = bytes(browser.image.value)
+    assert len(set(pictures.values())) == 4
+
+
+def test_hidden_classes_leave_their_errors_unpainted_but_scored(predicted, scenes):
+    browser, _, pixel = predicted
+    browser.controls["index"].value = 1
+    browser.controls["view"].value = "errors"
+    browser.controls["show[Road]"].value = False
+    assert browser.state["wrong_pixels"] == 1 and browser.state["errors_shown"] == 0
+    np.testing.assert_array_equal(browser.panels()["errors"], scenes[0][1])
+    assert browser.figure().axes[2].get_title() == "errors: 0 pixels wrong (+1 in hidden classes)"
+    browser.controls["show[Road]"].value = True
+    assert browser.state["errors_shown"] == 1
+    assert browser.figure().axes[2].get_title() == "errors: 1 pixels wrong"
+
+
+def test_frame_label_and_no_view_without_predictions(predicted, browser):
+    with_predictions, _, _ = predicted
+    assert with_predictions.controls["index"].description == "frame"
+    assert with_predictions.figure().axes[0].get_title() == "frame 0"
+    assert "view" not in browser.controls and browser.state["view"] == "ground truth"
+    assert browser.state["pixel_accuracy"] is None and browser.state["mean_iu"] is None
+    assert "pixel accuracy" not in browser.readout.value
+
+
+def test_bad_predictions_are_refused_with_the_fix(scenes):
+    images, masks = scenes
+    with pytest.raises(ValueError, match=r"2 predictions for 3 masks: pass one \(H, W\)"):
+        widgets.SegmentationBrowser(images, masks, predictions=masks[:2])
+    scores = np.zeros((*masks.shape, len(CLASS_NAMES)), np.float32)
+    with pytest.raises(ValueError, match=r"argmax\(axis=-1\)"):
+        widgets.SegmentationBrowser(images, masks, predictions=scores)
+    with pytest.raises(ValueError, match=r"view 'overlay' is unknown: pick one of"):
+        widgets.SegmentationBrowser(images, masks, predictions=masks, view="overlay")
+    half = [mask[::2, ::2] for mask in masks]
+    browser = widgets.SegmentationBrowser(images, masks, predictions=half)
+    assert "prediction 0 has shape (30, 40) but the image (60, 80): pass" in browser.state["error"]
+    floats = [mask.astype(np.float32) for mask in masks]
+    browser = widgets.SegmentationBrowser(images, masks, predictions=floats)
+    assert "prediction 0 must hold labels >= 0 as integers" in browser.state["error"]
+
+
+def test_frame_scores_agree_with_the_metrics_module():
+    from fcn_tutorial import metrics
+
+    rng = np.random.default_rng(1)
+    for classes in (2, 5, 11):
+        truth = rng.integers(0, classes + 1, (30, 40))  # label `classes` is void
+        prediction = np.where(rng.random((30, 40)) < 0.7, truth, rng.integers(0, classes, (30, 40)))
+        prediction = np.minimum(prediction, classes - 1)
+        expected = metrics.segmentation_scores(
+            metrics.confusion_matrix(truth, prediction, classes, ignore_index=classes)
+        )
+        got = viz.score_frame(truth, prediction, classes)
+        assert got["pixel_accuracy"] == pytest.approx(expected["pixel_accuracy"], abs=1e-12)
+        assert got["mean_iu"] == pytest.approx(expected["mean_iu"], abs=1e-12)
+        assert got["wrong_pixels"] == int(((truth < classes) & (prediction != truth)).sum())
+    all_void = viz.score_frame(np.full((2, 2), 5), np.zeros((2, 2), int), 5)
+    assert np.isnan(all_void["pixel_accuracy"]) and np.isnan(all_void["mean_iu"])

@@ -11,13 +11,15 @@ itself in a notebook, and the caller decides whether to show, save or animate it
 
 Introduced in ``02_convolution.ipynb`` (grids, animations, feature maps),
 ``03_pooling.ipynb`` (pooling, receptive fields) and ``04_transposed_convolution.ipynb``
-(transposed convolution, both views).
+(transposed convolution, both views); ``07_self_driving_demo.ipynb`` (label maps, errors
+and one frame's scores).
 """
 
-from fcn_tutorial.viz import core, fields, grids, transposed
+from fcn_tutorial.viz import core, fields, grids, labels, transposed
 from fcn_tutorial.viz.core import *  # noqa: F403
 from fcn_tutorial.viz.fields import *  # noqa: F403
 from fcn_tutorial.viz.grids import *  # noqa: F403
+from fcn_tutorial.viz.labels import *  # noqa: F403
 from fcn_tutorial.viz.transposed import *  # noqa: F403
 
-__all__ = core.__all__ + grids.__all__ + transposed.__all__ + fields.__all__
+__all__ = core.__all__ + grids.__all__ + transposed.__all__ + fields.__all__ + labels.__all__

@@ -1,4 +1,5 @@
-"""Browse a segmentation dataset: image, labels and overlay, with class toggles."""
+"""Browse a segmentation dataset: image, labels and overlay, with class toggles; with
+predictions, compare them with the ground truth frame by frame and see the errors."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ import ipywidgets as widgets
 import numpy as np
 
 from fcn_tutorial import viz
-from fcn_tutorial.widgets.base import (
-    DPI,
-    _Explorer,
-    _slider,
-)
+from fcn_tutorial.widgets.base import DPI, _Explorer, _slider
+from fcn_tutorial.widgets.skips import ERROR_COLOUR
 
-__all__ = [
-    "SegmentationBrowser",
-]
+__all__ = ["SegmentationBrowser"]
+
+VIEWS = ("ground truth", "prediction", "side by side", "errors")
+# The three panels each view draws, by key of panels().
+VIEW_PANELS = {
+    "ground truth": ("image", "labels", "overlay"),
+    "prediction": ("image", "predicted_labels", "predicted_overlay"),
+    "side by side": ("image", "overlay", "predicted_overlay"),
+    "errors": ("labels", "predicted_labels", "errors"),
+}
 
 
 class SegmentationBrowser(_Explorer):
@@ -27,6 +32,11 @@ class SegmentationBrowser(_Explorer):
     a name (void) and hidden classes are left unpainted: black in the label panel, the
     bare photo in the overlay.
 
+    With ``predictions`` (a model's labels for the same images, computed beforehand: the
+    widget runs no model), a ``view`` switches between the ground truth, the prediction,
+    both side by side, and the errors: the wrong pixels painted magenta over the photo,
+    void pixels and hidden classes (by their true class) left out. Each frame is scored.
+
     Args:
         images: ``(N, H, W, 3) uint8``, or a list of ``(H, W, 3) uint8`` (sizes may differ).
         masks: ``(N, H, W)`` integer labels, or a list of ``(H, W)``.
@@ -35,17 +45,26 @@ class SegmentationBrowser(_Explorer):
             ``None`` gives CamVid's ``PALETTE``.
         index: the image shown first.
         alpha: the starting opacity of the label colours in the overlay, 0 to 1.
+        predictions: ``(N, H, W)`` integer labels (``scores.argmax(axis=-1)``), or a list
+            of ``(H, W)``, the same shapes as ``masks``; or ``None``.
+        view: with predictions, the view shown first, one of ``"ground truth"``,
+            ``"prediction"``, ``"side by side"`` and ``"errors"``.
+        index_label: what the index slider and the titles call an image (``"frame"``).
 
     Attributes:
-        controls: ``index`` and ``alpha`` sliders, and a checkbox per class keyed
-            ``"show[<name>]"`` (``"show[Car]"``).
+        controls: ``index`` and ``alpha`` sliders, a checkbox per class keyed
+            ``"show[<name>]"`` (``"show[Car]"``), and with predictions ``view``.
         state: ``index``, ``alpha``, ``visible`` (names of the classes shown),
             ``pixel_counts`` (``{name: pixels}`` in this image, unnamed labels as
-            ``"void"``), ``shape`` ``(H, W)`` and ``error``.
+            ``"void"``), ``shape`` ``(H, W)``, ``view``, ``pixel_accuracy``,
+            ``mean_iu`` and ``wrong_pixels`` of this frame's prediction on its
+            labelled pixels, ``errors_shown`` (those of them in shown classes, the ones
+            painted), all ``None`` without predictions, and ``error``.
 
     Raises:
-        ValueError: for image and mask lists of different lengths, an empty dataset, or
-            a palette with fewer colours than classes.
+        ValueError: for image, mask and prediction lists of different lengths, an empty
+            dataset, a palette with fewer colours than classes, predictions of another
+            shape than the masks, or an unknown view.
 
     Example:
         >>> images, masks = np.zeros((2, 4, 6, 3), "uint8"), np.full((2, 4, 6), 3, "uint8")
@@ -53,9 +72,24 @@ class SegmentationBrowser(_Explorer):
         >>> browser.controls["show[Road]"].value = False
         >>> browser.state["pixel_counts"]["Road"], "Road" in browser.state["visible"]
         (24, False)
+        >>> predictions = masks.copy(); predictions[0, 0, 0] = 8
+        >>> browser = SegmentationBrowser(images, masks, predictions=predictions)
+        >>> browser.state["wrong_pixels"], round(browser.state["pixel_accuracy"], 4)
+        (1, 0.9583)
     """
 
-    def __init__(self, images, masks, class_names=None, palette=None, index=0, alpha=0.5):
+    def __init__(
+        self,
+        images,
+        masks,
+        class_names=None,
+        palette=None,
+        index=0,
+        alpha=0.5,
+        predictions=None,
+        view: str = "side by side",
+        index_label: str = "image",
+    ):
         if class_names is None or palette is None:
             # Imported here: widgets sit below the data layer (tests/test_packaging.py).
             from fcn_tutorial.datasets import classes
@@ -67,7 +101,8 @@ class SegmentationBrowser(_Explorer):
                 f"{len(images)} images and {len(masks)} masks: pass one mask per image, "
                 "at least one."
             )
-        self.images, self.masks = images, masks
+        self.images, self.masks, self.predictions = images, masks, predictions
+        self.index_label = index_label
         self.class_names = tuple(class_names)
         self.palette = np.asarray(palette, dtype=np.uint8)
         if self.palette.ndim != 2 or len(self.palette) < len(self.class_names):
@@ -75,8 +110,10 @@ class SegmentationBrowser(_Explorer):
                 f"palette has shape {self.palette.shape} for {len(self.class_names)} classes: "
                 "pass (C, 3) colours with a row for every class."
             )
+        if predictions is not None:
+            self._check_predictions(predictions, view)
         controls = {
-            "index": _slider("image", index, 0, len(images) - 1),
+            "index": _slider(index_label, index, 0, len(images) - 1),
             "alpha": widgets.FloatSlider(
                 value=alpha,
                 min=0,
@@ -86,18 +123,55 @@ class SegmentationBrowser(_Explorer):
                 continuous_update=False,
             ),
         }
+        if predictions is not None:
+            controls["view"] = widgets.ToggleButtons(
+                options=VIEWS,
+                value=view,
+                description="view",
+                style={"button_width": "92px", "description_width": "initial"},
+            )
         for name in self.class_names:
             controls[f"show[{name}]"] = widgets.Checkbox(
                 value=True, description=name, indent=False, layout=widgets.Layout(width="130px")
             )
         self._build(controls)
 
+    def _check_predictions(self, predictions, view) -> None:
+        if len(predictions) != len(self.masks):
+            raise ValueError(
+                f"{len(predictions)} predictions for {len(self.masks)} masks: pass one "
+                "(H, W) prediction per image."
+            )
+        if hasattr(predictions, "shape") and hasattr(self.masks, "shape"):
+            if predictions.shape != self.masks.shape:
+                raise ValueError(
+                    f"predictions have shape {predictions.shape} but masks {self.masks.shape}: "
+                    "pass labels at the masks' size (scores.argmax(axis=-1), resized to the "
+                    "labels' size)."
+                )
+        if view not in VIEWS:
+            raise ValueError(f"view {view!r} is unknown: pick one of {list(VIEWS)}.")
+
     def _layout(self):
         boxes = [self.controls[f"show[{name}]"] for name in self.class_names]
         grid = widgets.GridBox(
             boxes, layout=widgets.Layout(grid_template_columns="repeat(2, 135px)")
         )
-        return [self.controls["index"], self.controls["alpha"], grid]
+        view = [self.controls["view"]] if "view" in self.controls else []
+        return [*view, self.controls["index"], self.controls["alpha"], grid]
+
+    @staticmethod
+    def _labels(kind, index, labels, shape):
+        if labels.shape != shape:
+            raise ValueError(
+                f"{kind} {index} has shape {labels.shape} but the image {shape}: pass "
+                "(H, W, 3) images and (H, W) labels of the same size."
+            )
+        if not np.issubdtype(labels.dtype, np.integer) or (labels.size and labels.min() < 0):
+            raise ValueError(
+                f"{kind} {index} must hold labels >= 0 as integers, not {labels.dtype}."
+            )
+        return labels
 
     def _compute(self, values):
         index = values["index"]
@@ -107,41 +181,74 @@ class SegmentationBrowser(_Explorer):
                 f"image {index} {image.shape} and mask {mask.shape} do not match: pass "
                 "(H, W, 3) images and (H, W) masks of the same size."
             )
-        if not np.issubdtype(mask.dtype, np.integer) or (mask.size and mask.min() < 0):
-            raise ValueError(f"mask {index} must hold labels >= 0 as integers, not {mask.dtype}.")
+        self._image, self._mask = image, self._labels("mask", index, mask, mask.shape)
         counts = np.bincount(mask.ravel(), minlength=len(self.class_names))
         pixel_counts = {name: int(counts[k]) for k, name in enumerate(self.class_names)}
         pixel_counts["void"] = int(mask.size - sum(pixel_counts.values()))
-        self._image, self._mask = image, mask
+        scores = dict.fromkeys(("pixel_accuracy", "mean_iu", "wrong_pixels", "errors_shown"))
+        visible = [name for name in self.class_names if values[f"show[{name}]"]]
+        self._prediction = None
+        if self.predictions is not None:
+            prediction = np.asarray(self.predictions[index])
+            self._prediction = self._labels("prediction", index, prediction, mask.shape)
+            scores = viz.score_frame(mask, self._prediction, len(self.class_names))
+            shown = [name in visible for name in self.class_names]
+            scores["errors_shown"] = int(viz.wrong_pixels(mask, prediction, shown).sum())
         return {
             "index": index,
             "alpha": values["alpha"],
-            "visible": [name for name in self.class_names if values[f"show[{name}]"]],
+            "visible": visible,
             "pixel_counts": pixel_counts,
             "shape": mask.shape,
+            "view": values.get("view", "ground truth"),
+            **scores,
         }
 
     def panels(self) -> dict:
-        """The three pictures of the current state.
+        """The pictures of the current state.
 
         Returns:
             dict of ``(H, W, 3) uint8``: ``image``, ``labels`` (class colours, black where
-            void or hidden) and ``overlay`` (colours blended over the photo at ``alpha``).
+            void or hidden) and ``overlay`` (colours blended over the photo at ``alpha``);
+            with predictions also ``predicted_labels``, ``predicted_overlay`` and
+            ``errors`` (the photo, magenta where a shown class is predicted wrong).
         """
-        size = max(int(self._mask.max(initial=0)) + 1, len(self.palette))
-        shown = np.zeros(size, bool)
-        shown[[self.class_names.index(name) for name in self.state["visible"]]] = True
-        colours = np.zeros((size, 3), np.float32)
-        colours[: len(self.palette)] = self.palette
-        painted = shown[self._mask][..., None]
-        photo = self._image.astype(np.float32)
+        shown = [name in self.state["visible"] for name in self.class_names]
         alpha = self.state["alpha"]
-        blend = np.where(painted, (1 - alpha) * photo + alpha * colours[self._mask], photo)
-        return {
-            "image": self._image.astype(np.uint8),
-            "labels": np.where(painted, colours[self._mask], 0).astype(np.uint8),
-            "overlay": np.clip(blend + 0.5, 0, 255).astype(np.uint8),
+        panels = {"image": self._image.astype(np.uint8)}
+        panels["labels"], panels["overlay"] = viz.paint_labels(
+            self._image, self._mask, self.palette, shown, alpha
+        )
+        if self._prediction is not None:
+            panels["predicted_labels"], panels["predicted_overlay"] = viz.paint_labels(
+                self._image, self._prediction, self.palette, shown, alpha
+            )
+            wrong = viz.wrong_pixels(self._mask, self._prediction, shown)
+            panels["errors"] = np.where(wrong[..., None], ERROR_COLOUR, self._image)
+            panels["errors"] = panels["errors"].astype(np.uint8)
+        return panels
+
+    def _titles(self) -> dict:
+        state, truth = self.state, "labels" if self._prediction is None else "ground truth"
+        titles = {
+            "image": f"{self.index_label} {state['index']}",
+            "labels": truth,
+            "overlay": f"{'overlay' if self._prediction is None else truth}, opacity "
+            f"{state['alpha']:.2f}",
+            "predicted_labels": "predicted labels",
+            "predicted_overlay": "prediction",
+            "errors": "errors (magenta)",
         }
+        if self._prediction is not None and not np.isnan(state["pixel_accuracy"]):
+            titles["predicted_overlay"] = (
+                f"prediction: accuracy {state['pixel_accuracy']:.1%}, "
+                f"mean IU {state['mean_iu']:.1%}"
+            )
+            hidden = state["wrong_pixels"] - state["errors_shown"]
+            titles["errors"] = f"errors: {state['errors_shown']} pixels wrong" + (
+                f" (+{hidden} in hidden classes)" if hidden else ""
+            )
+        return titles
 
     def _draw(self):
         from matplotlib.patches import Patch
@@ -150,26 +257,25 @@ class SegmentationBrowser(_Explorer):
         fig = viz.new_figure(12, 4 * height / width + 1.0, dpi=DPI)
         axes = fig.subplots(1, 3)
         fig.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.2, wspace=0.03)
-        panels = self.panels()
-        titles = [
-            f"image {self.state['index']}",
-            "labels",
-            f"overlay, opacity {self.state['alpha']:.2f}",
-        ]
-        for ax, key, title in zip(axes, ("image", "labels", "overlay"), titles):
+        panels, titles = self.panels(), self._titles()
+        for ax, key in zip(axes, VIEW_PANELS[self.state["view"]]):
             ax.imshow(panels[key])
-            ax.set_title(title, fontsize=10)
+            ax.set_title(titles[key], fontsize=10)
             ax.set_axis_off()
         total = height * width
+        counts = self.state["pixel_counts"]
+        if self.state["view"] == "prediction":
+            predicted = np.bincount(self._prediction.ravel(), minlength=len(self.class_names))
+            counts = {name: int(predicted[k]) for k, name in enumerate(self.class_names)}
         handles = [
             Patch(
                 facecolor=self.palette[self.class_names.index(name)] / 255,
                 edgecolor="black",
                 linewidth=0.5,
-                label=f"{name} {100 * self.state['pixel_counts'][name] / total:.0f}%",
+                label=f"{name} {100 * counts[name] / total:.0f}%",
             )
             for name in self.state["visible"]
-            if self.state["pixel_counts"][name]
+            if counts[name]
         ]
         if handles:
             fig.legend(
@@ -187,7 +293,16 @@ class SegmentationBrowser(_Explorer):
         top = sorted(counts.items(), key=lambda item: -item[1])[:5]
         shares = ", ".join(f"{html.escape(name)} {100 * n / total:.0f}%" for name, n in top if n)
         height, width = self.state["shape"]
-        return (
-            f"<p>image {self.state['index']} of {len(self.images)} ({width}×{height}); "
-            f"largest shares: {shares}</p>"
+        text = (
+            f"<p>{html.escape(self.index_label)} {self.state['index']} of {len(self.images)} "
+            f"({width}×{height}); largest shares: {shares}</p>"
+        )
+        if self._prediction is None:
+            return text
+        if np.isnan(self.state["pixel_accuracy"]):
+            return text + "<p>prediction: no labelled pixel to score (all void)</p>"
+        return text + (
+            f"<p>prediction: pixel accuracy {self.state['pixel_accuracy']:.1%}, "
+            f"mean IU {self.state['mean_iu']:.1%}, {self.state['wrong_pixels']} pixels "
+            "wrong (void pixels left out)</p>"
         )
