@@ -128,13 +128,18 @@ class SegmentationBrowser(_Explorer):
                 options=VIEWS,
                 value=view,
                 description="view",
-                style={"button_width": "92px", "description_width": "initial"},
+                style={"button_width": "125px", "description_width": "initial"},
             )
         for name in self.class_names:
             controls[f"show[{name}]"] = widgets.Checkbox(
                 value=True, description=name, indent=False, layout=widgets.Layout(width="130px")
             )
         self._build(controls)
+        # Three panels make a wide figure: it shrinks to fit beside the controls, which
+        # keep their width, where the notebook is narrower than the figure.
+        self.widget.children[0].children[0].layout.min_width = "330px"
+        self.image.layout.min_width, self.image.layout.height = "0", "auto"
+        self.image.layout.align_self = "flex-start"
 
     def _check_predictions(self, predictions, view) -> None:
         if len(predictions) != len(self.masks):

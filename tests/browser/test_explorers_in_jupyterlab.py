@@ -119,7 +119,7 @@ def _run_all_cells(page, jupyterlab, notebook: str, folder: Path) -> None:
     errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
     if errors.count():
         pytest.fail(f"{notebook} raised while running all cells:\n{errors.first.inner_text()}")
-    expected = len(NOTEBOOK_EXPLORERS[notebook])
+    expected = len(_explorer_cells(jupyterlab.notebooks / notebook))
     expect(page.locator(".fcn-explorer")).to_have_count(expected, timeout=30_000)
 
 
@@ -333,3 +333,69 @@ def test_explorer_redraws_when_its_controls_move(open_notebook, screenshots, not
 def test_the_notebooks_build_explorers():
     """Guards the discovery above: an empty list would test nothing, silently."""
     assert CASES, f"no notebook in {NOTEBOOKS} builds one of {EXPLORERS}"
+
+
+# A browser of a model's predictions, as notebook 07 builds one: frame k is predicted with
+# its top 8 * (k + 1) rows as sky, so each frame scores differently.
+PREDICTIONS_SETUP = """
+import numpy as np
+from fcn_tutorial import widgets
+from fcn_tutorial.datasets import synthetic_driving
+
+images, masks = synthetic_driving(3, height=120, width=160, seed=4)
+predictions = masks.copy()
+for frame in range(3):
+    predictions[frame, : 8 * (frame + 1)] = 0
+"""
+PREDICTIONS_BROWSER = (
+    "widgets.SegmentationBrowser(images, masks, predictions=predictions, index_label='frame')"
+)
+
+
+def test_prediction_browser_switches_view_and_scores_each_frame(
+    jupyterlab, open_notebook, screenshots
+):
+    import nbformat
+    from playwright.sync_api import expect
+
+    notebook = "segmentation_browser_predictions.ipynb"
+    kernel = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    document = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(PREDICTIONS_SETUP + PREDICTIONS_BROWSER)],
+        metadata={"kernelspec": kernel},
+    )
+    nbformat.write(document, jupyterlab.notebooks / notebook)  # the server's copy only
+    # The same browser in this process, to know what the page must say about each frame.
+    namespace = {}
+    exec(PREDICTIONS_SETUP, namespace)
+    local = eval(PREDICTIONS_BROWSER, namespace)
+    readouts = []
+    for frame in (0, 1):
+        local.controls["index"].value = frame
+        state = local.state
+        scores = f"pixel accuracy {state['pixel_accuracy']:.1%}, mean IU {state['mean_iu']:.1%}"
+        readouts.append(re.compile(rf"frame {frame} of 3 .*{re.escape(scores)}", re.S))
+    assert readouts[0].pattern.split("of 3")[1] != readouts[1].pattern.split("of 3")[1]
+
+    page = open_notebook(notebook)
+    folder = screenshots / Path(notebook).stem
+    explorer = ExplorerInPage(page, 0, "SegmentationBrowser", folder)
+    explorer.image.scroll_into_view_if_needed()
+    explorer.shot("start")
+    expect(explorer.readout).to_contain_text(readouts[0])
+    view = explorer.root.locator(".widget-toggle-buttons")
+    expect(view.locator("button.mod-active")).to_have_text("side by side")
+    explorer.move("view side by side to errors", view.locator("button", has_text="errors").click)
+    expect(view.locator("button.mod-active")).to_have_text("errors")
+    expect(explorer.readout).to_contain_text(readouts[0])
+
+    slider = explorer.root.locator(".widget-slider", has_text="frame")
+    expect(slider.locator(".widget-readout")).to_have_text("0")
+
+    def next_frame():
+        slider.locator(".noUi-handle").focus()
+        slider.locator(".noUi-handle").press("ArrowRight")
+
+    explorer.move("frame 0 to 1 by keyboard", next_frame)
+    expect(slider.locator(".widget-readout")).to_have_text("1")
+    expect(explorer.readout).to_contain_text(readouts[1])
