@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: lab test chromium lint unit notebooks figures results clean
+.PHONY: lab test chromium lint unit notebooks figures results demo clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "fcn-tutorial needs Python 3.11: set PYTHON=python3.11"'
@@ -50,6 +50,11 @@ figures: $(BIN)/.installed
 ## on 2 CPU cores; real CamVid where ../shared/data/camvid or the download cache has it).
 results: $(BIN)/.installed
 	$(BIN)/fcn-tutorial results
+
+## The self-driving demo, headless: picks the profile from the hardware, gets CamVid (or
+## says why it uses synthetic streets), trains or resumes, and writes runs/demo/.
+demo: $(BIN)/.installed
+	$(BIN)/fcn-tutorial demo --out runs/demo
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--repeats", type=int, default=5, help="bench model: timed runs")
     bench.set_defaults(run=_bench)
 
-    from fcn_tutorial import cli_models, experiments
+    from fcn_tutorial import cli_models, demo, experiments
 
     cli_models.add_commands(commands)
 
@@ -197,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     results.add_argument("names", nargs="*", help="transfer, skips (default: both)")
     experiments.add_arguments(results)
     results.set_defaults(run=experiments.run_command)
+
+    demo_command = commands.add_parser("demo", help="the self-driving demo, end to end")
+    demo.add_arguments(demo_command)
+    demo_command.set_defaults(run=demo.run_command)
 
     args = parser.parse_args(argv)
     try:
