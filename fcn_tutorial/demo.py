@@ -202,7 +202,15 @@ def demo_config(
         )
     # What the caller passes wins over what the hardware and the data suggested.
     overrides = {**chosen, **overrides}
-    return training._make_config(None, overrides), notices
+    config = training._make_config(None, overrides)
+    if config.weights == "imagenet" and not _imagenet_available(config.backbone, config.alpha):
+        notices.append(
+            f"ImageNet weights for {config.backbone} could not be had (no network, no cached "
+            "copy): training from random weights, so expect a far lower mean IU. Connect once "
+            "(Keras caches them in $KERAS_HOME/models) and delete the run folder to redo it."
+        )
+        config = dataclasses.replace(config, weights=None)
+    return config, notices
 
 
 def drive_frames(config, count: int = 24) -> tuple[np.ndarray, np.ndarray, str]:
