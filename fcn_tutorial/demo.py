@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "RUN_DIR",
+    "RESULTS_FILE",
     "PAPER_MS_PER_IMAGE",
     "PUBLISHED_CAMVID",
     "hardware",
@@ -36,7 +38,18 @@ __all__ = [
     "measure_speed",
     "save_drive",
     "run_demo",
+    "training_monitor",
+    "plot_history",
+    "load_summary",
+    "write_results",
+    "drive_figure",
 ]
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN_DIR = ROOT / "runs" / "demo"
+"""Path: the run ``make demo`` trains and notebook 07 reuses (not committed)."""
+RESULTS_FILE = ROOT / "results" / "demo.json"
+"""Path: the committed summary of the ``cpu``-profile demo run that notebook 07 quotes."""
 
 PAPER_MS_PER_IMAGE = 175
 """int: the FCN paper's inference time for a typical image, about 175 ms (on a 2014 GPU)."""
@@ -158,7 +171,7 @@ def find_data(download: bool = True) -> tuple[dict, str]:
 
 
 def demo_config(
-    profile: str | None = None, out: str = "runs/demo", download: bool = True, **overrides
+    profile: str | None = None, out: str | os.PathLike = RUN_DIR, download: bool = True, **overrides
 ):
     """The :class:`~fcn_tutorial.training.TrainConfig` the demo trains, and notices.
 
@@ -355,7 +368,7 @@ def _save_gallery(images, masks, predictions, scores, path: Path, count: int = 3
 
 
 def run_demo(
-    profile: str | None = None, out: str = "runs/demo", download: bool = True, **overrides
+    profile: str | None = None, out: str | os.PathLike = RUN_DIR, download: bool = True, **overrides
 ) -> dict:
     """Train or resume, evaluate, and write overlays, the drive and ``summary.json``.
 
@@ -412,14 +425,98 @@ def run_demo(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``fcn-tutorial demo``."""
     parser.add_argument("--profile", help="quick, cpu or gpu (default: from the hardware)")
-    parser.add_argument("--out", default="runs/demo", help="the run's folder")
+    parser.add_argument("--out", default=str(RUN_DIR), help="the run's folder")
     parser.add_argument("--offline", action="store_true", help="never try to download")
+    parser.add_argument("--results", help="also write the summary here (results/demo.json)")
 
 
 def run_command(args: argparse.Namespace) -> int:
     """``fcn-tutorial demo``: the whole demo, headless."""
-    run_demo(args.profile, args.out, download=not args.offline)
+    summary = run_demo(args.profile, args.out, download=not args.offline)
+    if args.results:
+        print(f"  results  {write_results(summary, args.results)}")
     return 0
+
+
+def write_results(summary: dict, path: str | os.PathLike = RESULTS_FILE) -> Path:
+    """Write a demo summary as a results file, with folders relative to the repository."""
+    from fcn_tutorial import training
+
+    text = json.dumps(summary, default=training._json_default).replace(f"{ROOT}/", "")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    training._write_json_atomically(json.loads(text), path)
+    return path
+
+
+def plot_history(history: list[dict], epochs: int | None = None):
+    """Training loss and validation mean IU per epoch, side by side: a ``Figure``."""
+    from fcn_tutorial import viz
+
+    fig = viz.new_figure(9, 3, dpi=80)
+    loss_ax, iou_ax = fig.subplots(1, 2)
+    done = [row["epoch"] for row in history]
+    loss_ax.plot(done, [row["loss"] for row in history], "o-", label="training")
+    loss_ax.plot(done, [row.get("val_loss") for row in history], "o-", label="validation")
+    loss_ax.set(xlabel="epoch", ylabel="loss", title="loss")
+    loss_ax.legend()
+    iou_ax.plot(done, [row.get("val_mean_iu") for row in history], "o-", color="tab:green")
+    iou_ax.set(xlabel="epoch", ylabel="mean IU", title="validation mean IU", ylim=(0, 1))
+    for ax in (loss_ax, iou_ax):
+        ax.set_xlim(0.5, (epochs or max(done, default=1)) + 0.5)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def training_monitor(epochs: int, history: list[dict] | None = None):
+    """A Keras callback for notebooks: a progress bar over the steps and a live plot.
+
+    Args:
+        epochs: the epochs the run goes to (the plot's x range).
+        history: epochs already trained (a resumed run's), drawn from the start.
+
+    Returns:
+        keras.callbacks.Callback: pass it to ``training.train(callbacks=[...])``.
+    """
+    import keras
+    from IPython.display import display
+    from tqdm.auto import tqdm
+
+    class TrainingMonitor(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.history = list(history or [])
+            self.handle = display(plot_history(self.history, epochs), display_id=True)
+            self.bar = None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.bar = tqdm(total=self.params["steps"], desc=f"epoch {epoch + 1}/{epochs}")
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.bar.update(1)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.bar.close()
+            self.history.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
+            self.handle.update(plot_history(self.history, epochs))
+
+    return TrainingMonitor()
+
+
+def drive_figure(path: str | os.PathLike, run_dir: str | os.PathLike = RUN_DIR) -> Path:
+    """Write the drive GIF of a finished demo run (``make demo``) to ``path``.
+
+    Raises:
+        FileNotFoundError: when ``run_dir`` holds no finished run, saying how to make it.
+    """
+    from fcn_tutorial import training
+
+    summary = load_summary(run_dir)
+    config = training._make_config(None, {**summary["config"], "profile": summary["profile"]})
+    model = training.load_model(Path(run_dir) / "best.keras")
+    frames, masks, _ = drive_frames(config, 8 if config.profile == "quick" else 24)
+    return save_drive(frames, training.predict_masks(model, frames), path, masks)
 
 
 def load_summary(out: str | os.PathLike) -> dict:

@@ -390,3 +390,20 @@ def skip_architecture(path: Path) -> None:
         fontsize=12,
     )
     save_png(fig, path)
+
+
+# --- 07: the self-driving demo ---------------------------------------------------------------
+
+
+@register("07_self-driving-drive.gif")
+def self_driving_drive(path: Path) -> None:
+    """The demo model's labels on consecutive frames (left: ground truth, right: prediction).
+
+    Drawn from the finished ``make demo`` run in ``runs/demo``; skipped without it.
+    """
+    from fcn_tutorial import demo
+    from fcn_tutorial.figures import NeedsRun
+
+    if not (demo.RUN_DIR / "summary.json").is_file():
+        raise NeedsRun("it is drawn from the demo's trained model: run `make demo` first.")
+    demo.drive_figure(path)

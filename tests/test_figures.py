@@ -29,16 +29,24 @@ def test_names_start_with_a_notebook_and_say_what_they_show():
     assert expected <= set(figures.FIGURES)
 
 
+# Drawn from a trained model: rebuilt only where that run is (make demo), never in CI.
+NEEDS_RUN = {"07_self-driving-drive.gif"}
+
+
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("figures")
     paths = figures.build(out_dir=out_dir)
-    assert [path.name for path in paths] == list(figures.FIGURES)
+    built = [path.name for path in paths]
+    assert [name for name in figures.FIGURES if name not in built] <= sorted(NEEDS_RUN)
     return out_dir
 
 
 @pytest.mark.parametrize("name", list(figures.FIGURES))
 def test_rebuild_gives_the_same_pixels(rebuilt, name):
+    if not (rebuilt / name).exists():
+        assert name in NEEDS_RUN
+        pytest.skip(f"{name} is drawn from the demo run in runs/demo (make demo): not here")
     committed, fresh = frames(FIGURES_DIR / name), frames(rebuilt / name)
     assert len(committed) == len(fresh)
     for before, after in zip(committed, fresh, strict=True):
