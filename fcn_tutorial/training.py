@@ -488,13 +488,18 @@ class _Checkpoints(keras.callbacks.Callback):
         self.best = best
         self.history = history
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
         score = logs.get("val_mean_iu", -math.inf)
         if score > self.best:
             self.best = score
             _save_atomically(self.model, self.out / "best.keras")
-        self.history.append({"epoch": epoch + 1, **logs})
+        # Seconds per epoch (validation included) survive a resume: the summary adds them up.
+        seconds = round(time.perf_counter() - self._started, 2)
+        self.history.append({"epoch": epoch + 1, **logs, "seconds": seconds})
         _save_atomically(self.model, self.out / "last.keras")
         # state.json last: whichever it names, last.keras is at least that far along.
         state = {"epoch": epoch + 1, "best_val_mean_iu": self.best, "history": self.history}
@@ -570,7 +575,8 @@ def train(
     Returns:
         dict: the contents of ``summary.json``: ``metrics`` (the four paper metrics and
         per-class IoU of ``best.keras`` over the validation set), ``baseline`` (the same
-        for the majority-class predictor), ``history``, ``wall_time_s``,
+        for the majority-class predictor), ``history``, ``wall_time_s`` (this call),
+        ``train_time_s`` (all epochs, over resumes),
         ``train_images_per_s`` (training steps after the first, which compiles),
         ``device``, ``backend``, ``versions``, ``profile``,
         ``config``, ``initial_epoch``.
@@ -703,6 +709,7 @@ def train(
         "initial_epoch": initial_epoch,
         "epochs": config.epochs,
         "wall_time_s": round(time.perf_counter() - started, 2),
+        "train_time_s": round(sum(row.get("seconds", 0) for row in checkpoints.history), 1),
         "train_images_per_s": (
             round(images_seen / throughput.seconds, 2) if throughput.seconds else None
         ),
