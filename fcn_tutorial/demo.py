@@ -35,6 +35,7 @@ __all__ = [
     "find_data",
     "drive_frames",
     "per_image_mean_iu",
+    "plot_gallery",
     "measure_speed",
     "save_drive",
     "run_demo",
@@ -343,18 +344,23 @@ def save_drive(frames, predictions, path, masks=None, scale: float = 0.5, fps: i
     return path
 
 
-def _save_gallery(images, masks, predictions, scores, path: Path, count: int = 3) -> dict:
+def plot_gallery(images, masks, predictions, scores, count: int = 3):
+    """The ``count`` best and worst images by mean IU: labels, prediction, errors in red.
+
+    Returns:
+        ``(figure, picks)``: a ``Figure`` and ``{"best": [...], "worst": [...]}`` indices.
+    """
     from fcn_tutorial import viz
     from fcn_tutorial.datasets import VOID, overlay
 
-    order = np.argsort(scores)
+    order = np.argsort(scores, kind="stable")
     picks = {"best": order[::-1][:count].tolist(), "worst": order[:count].tolist()}
     fig = viz.new_figure(12, 2.4 * 2 * count, dpi=60)
     axes = fig.subplots(2 * count, 3)
     for row, (kind, index) in enumerate((k, i) for k in picks for i in picks[k]):
         wrong = (predictions[index] != masks[index]) & (masks[index] != VOID)
         panels = [
-            (overlay(images[index], masks[index]), "labels"),
+            (overlay(images[index], masks[index]), f"image {index}: labels"),
             (overlay(images[index], predictions[index]), f"{kind}: mean IU {scores[index]:.2f}"),
             (np.where(wrong[..., None], [255, 0, 0], images[index] // 2), "errors in red"),
         ]
@@ -363,8 +369,7 @@ def _save_gallery(images, masks, predictions, scores, path: Path, count: int = 3
             ax.set_title(title, fontsize=9)
             ax.axis("off")
     fig.subplots_adjust(left=0.01, right=0.99, top=0.97, bottom=0.01, wspace=0.03, hspace=0.15)
-    fig.savefig(path)
-    return picks
+    return fig, picks
 
 
 def run_demo(
@@ -379,6 +384,7 @@ def run_demo(
         (its source), ``per_image_mean_iu`` and ``files`` (what was written, by name).
     """
     from fcn_tutorial import training
+    from fcn_tutorial.datasets import class_frequencies
 
     started = time.perf_counter()
     config, notices = demo_config(profile, out, download, **overrides)
@@ -386,12 +392,14 @@ def run_demo(
         print(line, flush=True)
     summary = training.train(dataclasses.replace(config, verbose=2 if config.verbose else 0))
     model = training.load_model(Path(out) / "best.keras")
-    _, (val_images, val_masks), _ = training.load_dataset(config)
+    (_, train_masks), (val_images, val_masks), names = training.load_dataset(config)
+    shares = class_frequencies(train_masks, len(names))
     predictions = training.predict_masks(model, val_images, config.batch_size)
     scores = per_image_mean_iu(val_masks, predictions, len(summary["class_names"]))
     out = Path(out)
     files = {"summary": out / "summary.json", "gallery": out / "gallery.png"}
-    picks = _save_gallery(val_images, val_masks, predictions, scores, files["gallery"])
+    fig, picks = plot_gallery(val_images, val_masks, predictions, scores)
+    fig.savefig(files["gallery"])
     frames, frame_masks, source = drive_frames(config, 8 if config.profile == "quick" else 24)
     files["drive"] = save_drive(
         frames, training.predict_masks(model, frames), out / "drive.gif", frame_masks
@@ -403,6 +411,7 @@ def run_demo(
         notices=notices,
         speed=speed,
         drive=source,
+        class_shares={name: round(float(share), 6) for name, share in zip(names, shares)},
         per_image_mean_iu=[round(float(s), 4) for s in scores],
         gallery=picks,
         demo_wall_time_s=round(time.perf_counter() - started, 1),

@@ -167,8 +167,8 @@ def _config(name: str, run_name: str, profile: str, data: dict, out: Path):
 def _comparable(config) -> dict:
     # What decides the numbers; where the files go and how loudly is not part of it.
     values = dataclasses.asdict(config)
-    for key in ("out", "resume", "verbose", "profile"):
-        values.pop(key)
+    for key in ("out", "resume", "verbose", "profile", "data_workers"):
+        values.pop(key, None)
     return json.loads(json.dumps(values))
 
 

@@ -127,3 +127,10 @@ def test_mixed_precision_trains_in_16_bits_and_scores_in_32(tmp_path, setting, c
 def test_a_bad_precision_setting_names_the_choices():
     with pytest.raises(ValueError, match="pass 'bfloat16', 'float16'"):
         training.train(mixed_precision="fp8")
+
+
+def test_threads_feeding_the_model_see_the_same_batches(tmp_path):
+    """data_workers (the GPU's default is up to 8) changes who prepares batches, not them."""
+    one = training.train({**TINY, "epochs": 1, "data_workers": 1, "out": str(tmp_path / "a")})
+    two = training.train({**TINY, "epochs": 1, "data_workers": 3, "out": str(tmp_path / "b")})
+    assert one["history"][0]["loss"] == pytest.approx(two["history"][0]["loss"], rel=1e-5)
