@@ -437,11 +437,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=str(RUN_DIR), help="the run's folder")
     parser.add_argument("--offline", action="store_true", help="never try to download")
     parser.add_argument("--results", help="also write the summary here (results/demo.json)")
+    parser.add_argument("--budget-s", type=float, help="stop training after this many seconds")
 
 
 def run_command(args: argparse.Namespace) -> int:
     """``fcn-tutorial demo``: the whole demo, headless."""
-    summary = run_demo(args.profile, args.out, download=not args.offline)
+    budget = {"time_budget_s": args.budget_s} if args.budget_s else {}
+    summary = run_demo(args.profile, args.out, download=not args.offline, **budget)
     if args.results:
         print(f"  results  {write_results(summary, args.results)}")
     return 0

@@ -102,6 +102,9 @@ class TrainConfig:
         data_workers: threads preparing batches (reading, augmenting) while the model
             trains; ``None`` is 1 on a CPU (the model wants every core) and up to 8 on a
             GPU, which would otherwise wait for data. Batches stay the same either way.
+        time_budget_s: stop training after this many seconds (the epoch running then is
+            cut short, then validated and saved as usual); ``None`` trains every epoch.
+            The learning-rate schedule still spans ``epochs``: a budget cuts it short.
         seed: seeds Python, NumPy and the backend, the data order and the augmentation.
         out: the run's folder.
         resume: continue from ``out/last.keras`` if a run left one.
@@ -133,6 +136,7 @@ class TrainConfig:
     mixed_precision: bool | str | None = None
     jit_compile: bool | None = None
     data_workers: int | None = None
+    time_budget_s: float | None = None
     seed: int = 0
     out: str = "runs/quick"
     resume: bool = False
@@ -511,6 +515,21 @@ class _Checkpoints(keras.callbacks.Callback):
         _write_json_atomically({"epochs": self.history}, self.out / "log.json")
 
 
+class _Budget(keras.callbacks.Callback):
+    """Stops ``fit`` once the wall-clock budget is spent (a fixed-time GPU run)."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_train_begin(self, logs=None):
+        self.deadline = time.perf_counter() + self.seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.perf_counter() > self.deadline:
+            self.model.stop_training = True
+
+
 class _Throughput(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
@@ -692,6 +711,7 @@ def train(
                     keras.callbacks.CSVLogger(str(out / "log.csv"), append=resuming),
                     checkpoints,
                     throughput,
+                    *([_Budget(config.time_budget_s)] if config.time_budget_s else []),
                     *(callbacks or []),
                 ],
                 verbose=config.verbose,

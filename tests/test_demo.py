@@ -134,3 +134,13 @@ def test_threads_feeding_the_model_see_the_same_batches(tmp_path):
     one = training.train({**TINY, "epochs": 1, "data_workers": 1, "out": str(tmp_path / "a")})
     two = training.train({**TINY, "epochs": 1, "data_workers": 3, "out": str(tmp_path / "b")})
     assert one["history"][0]["loss"] == pytest.approx(two["history"][0]["loss"], rel=1e-5)
+
+
+def test_a_time_budget_stops_training_after_the_running_epoch(tmp_path):
+    """The GPU run trains for a fixed wall-clock budget: spent at once, one epoch is left."""
+    summary = training.train(
+        {**TINY, "epochs": 5, "time_budget_s": 1e-3, "out": str(tmp_path)}, verbose=0
+    )
+    assert [row["epoch"] for row in summary["history"]] == [1]
+    assert "val_mean_iu" in summary["history"][0]  # the cut epoch is still validated
+    assert (tmp_path / "best.keras").is_file()
