@@ -71,11 +71,9 @@ if [ ! -f .carry/camvid.npz ]; then
 elif [ "$budget" -lt 60 ]; then
   echo "only $(left) s left: training skipped"
 else
-  # HOOK (issue 7), TODO: run the demo's gpu profile here instead once it takes a
-  # wall-clock budget: fcn_tutorial.demo.run_demo("gpu", out, download=False,
-  # dataset="folder", images=..., masks=..., num_classes=11, num_val=101, <budget>), and
-  # merge its summary.json into "$result" as "training" (see benchmarks/README.md).
-  # Until then gpu_train.py runs fcn_tutorial.training.train() with the gpu profile.
+  # gpu_train.py is the demo's gpu profile (training.train with time_budget_s, as
+  # `fcn-tutorial demo --profile gpu --budget-s N` runs it) fed from the packed .npz,
+  # since the GPU machine has no CamVid folder; it merges the summary into "$result".
   KERAS_BACKEND=$backend timeout $(($(left) - 20)) "$PY" benchmarks/gpu_train.py \
     --data .carry/camvid.npz --budget-s "$budget" --out /tmp/gpu-train \
     --merge-into "$result" ${TRAIN_ARGS:-}
