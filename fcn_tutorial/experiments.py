@@ -172,6 +172,17 @@ def _comparable(config) -> dict:
     return json.loads(json.dumps(values))
 
 
+def _same_settings(stored: dict | None, wanted: dict) -> bool:
+    # A setting added to TrainConfig after a run was made is absent from its config.json;
+    # at its default it changes nothing, so the run still counts.
+    if stored is None:
+        return False
+    from fcn_tutorial.training import TrainConfig
+
+    defaults = _comparable(TrainConfig())
+    return {**defaults, **stored} == {**defaults, **wanted}
+
+
 def _read_json(path: Path):
     try:
         return json.loads(path.read_text())
@@ -185,13 +196,14 @@ def _train_or_reuse(config, verbose: int) -> dict:
 
     out = Path(config.out)
     wanted = _comparable(config)
-    same = _read_json(out / "config.json") == wanted
+    same = _same_settings(_read_json(out / "config.json"), wanted)
     # The same settings under another experiment's name (05's fine-tuned ImageNet run is
     # 06's FCN-8s) are one run: train once, read it twice.
     for folder in [out, *sorted(out.parent.parent.glob("*/*"))]:
-        if _read_json(folder / "config.json") == wanted:
+        if _same_settings(_read_json(folder / "config.json"), wanted):
             summary = _read_json(folder / "summary.json")
-            if summary and summary.get("epochs") == config.epochs and summary["history"]:
+            state = _read_json(folder / "state.json") or {}
+            if summary and summary["history"] and state.get("epoch") == config.epochs:
                 return summary
     out.mkdir(parents=True, exist_ok=True)
     training._write_json_atomically(wanted, out / "config.json")

@@ -686,7 +686,8 @@ def train(
                 power=0.9,
             )
             optimizer = keras.optimizers.Adam(schedule)
-            for stale in ("log.csv", "log.json", "best.keras", "last.keras", "state.json"):
+            stale_files = ("log.csv", "log.json", "best.keras", "last.keras", "state.json")
+            for stale in (*stale_files, "summary.json"):
                 (out / stale).unlink(missing_ok=True)
         class_weights = None
         if config.class_weighting:

@@ -105,3 +105,15 @@ def test_committed_results_match_the_code(name):
         assert 0 < metrics["mean_iu"] < metrics["pixel_accuracy"] <= 1
         assert len(spec["history"]) == results["common"]["epochs"]
         assert not spec["run_dir"].startswith("/"), "run folders are stored repository-relative"
+
+
+def test_a_setting_added_later_at_its_default_keeps_old_runs(tiny, tmp_path):
+    """A run made before TrainConfig grew a field is still reused (it ran at the default)."""
+    experiments.run("a", profile="quick", out=tmp_path)
+    path = tmp_path / "a" / "x" / "config.json"
+    stored = json.loads(path.read_text())
+    del stored["time_budget_s"]  # as a config.json written before the field existed
+    path.write_text(json.dumps(stored))
+    modified = (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns
+    experiments.run("a", profile="quick", out=tmp_path)
+    assert (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns == modified
