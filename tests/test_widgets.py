@@ -400,7 +400,8 @@ def test_skip_explorer_redraws_and_paints_errors_only_where_wrong():
     painted = np.all(explorer.panels()["prediction"] == [255, 0, 255], axis=-1)
     np.testing.assert_array_equal(painted, (truth != 11) & (predictions["fcn32s"] != truth))
     drawings.add(bytes(explorer.image.value))
-    explorer.controls["alpha"].value = 1.0
+    explorer.controls["opacity"].value = 100
+    assert explorer.state["alpha"] == 1.0
     # At full opacity a pixel shows its class colour; the truth leaves void pixels bare.
     panels = explorer.panels()
     np.testing.assert_array_equal(panels["prediction"][5, 0], explorer.palette[0])
@@ -423,7 +424,7 @@ def test_skip_explorer_redraws_and_paints_errors_only_where_wrong():
 def test_skip_explorer_without_truth_shows_predictions_only():
     image, predictions, _ = skip_scene()
     explorer = widgets.SkipExplorer(image, predictions, alpha=0.3)
-    assert set(explorer.controls) == {"variant", "alpha"}
+    assert set(explorer.controls) == {"variant", "opacity"} and explorer.state["alpha"] == 0.3
     assert explorer.state["scores"] == {} and explorer.state["pixel_accuracy"] is None
     assert set(explorer.panels()) == {"prediction"}
     assert isinstance(explorer.figure(), viz.TutorialFigure)
@@ -438,8 +439,9 @@ def test_skip_explorer_without_truth_shows_predictions_only():
         ({"predictions": {"fcn8s": np.zeros((8, 24), "uint8")}}, "at the image's size"),
         ({"predictions": {"fcn8s": np.full((16, 24), 40, "uint8")}}, "palette"),
         ({"image": np.zeros((16, 24), "uint8")}, r"\(H, W, 3\)"),
+        ({"alpha": 1.5}, "between 0 and 1"),
     ],
-    ids=["empty", "variant", "truth", "shape", "label", "image"],
+    ids=["empty", "variant", "truth", "shape", "label", "image", "alpha"],
 )
 def test_skip_explorer_rejects_bad_input(change, message):
     image, predictions, truth = skip_scene()

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from fcn_tutorial import viz
-from fcn_tutorial.widgets.base import DPI, _Explorer
+from fcn_tutorial.widgets.base import DPI, _Explorer, _slider
 
 __all__ = ["SkipExplorer"]
 
@@ -35,22 +35,22 @@ class SkipExplorer(_Explorer):
         palette: ``(C, 3) uint8`` colours, row ``i`` for label ``i``; ``None`` gives
             CamVid's ``PALETTE``.
         variant: the prediction shown first (default: the last one given).
-        alpha: the starting opacity of the class colours, 0 to 1.
+        alpha: the starting opacity of the class colours, 0 to 1 (shown in percent).
         ignore_index: the void label, left out of the scores (``None`` for CamVid's).
 
     Attributes:
-        controls: ``variant`` (toggle buttons), ``alpha`` (slider), and with a truth
-            ``truth`` (show it side by side) and ``errors`` (paint wrong pixels).
-        state: ``variant``, ``alpha``, ``truth``, ``errors``, ``shape`` ``(H, W)``,
-            ``scores`` (``{name: {"pixel_accuracy", "mean_iu", "wrong_pixels"}}`` for
-            every variant, empty without a truth), ``pixel_accuracy``, ``mean_iu`` and
-            ``wrong_pixels`` of the variant shown (``None`` without a truth),
-            ``changed_pixels`` (pixels whose label differs from the previous variant's;
-            0 for the first) and ``error``.
+        controls: ``variant`` (toggle buttons), ``opacity`` (a slider in percent), and
+            with a truth ``truth`` (show it side by side) and ``errors`` (paint wrong pixels).
+        state: ``variant``, ``alpha`` (the opacity, 0 to 1), ``truth``, ``errors``,
+            ``shape`` ``(H, W)``, ``scores`` (``{name: {"pixel_accuracy", "mean_iu",
+            "wrong_pixels"}}`` for every variant, empty without a truth),
+            ``pixel_accuracy``, ``mean_iu`` and ``wrong_pixels`` of the variant shown
+            (``None`` without a truth), ``changed_pixels`` (pixels whose label differs
+            from the previous variant's; 0 for the first) and ``error``.
 
     Raises:
-        ValueError: for no predictions, shapes that disagree with the image, or an
-            unknown starting variant.
+        ValueError: for no predictions, shapes that disagree with the image, an unknown
+            starting variant, or an ``alpha`` outside ``[0, 1]``.
 
     Example:
         >>> truth = np.zeros((4, 6), "uint8"); truth[:, 3:] = 1
@@ -92,6 +92,8 @@ class SkipExplorer(_Explorer):
                 f"truth has shape {self.truth.shape} but the image {shape}: pass the image's "
                 "own (H, W) labels."
             )
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"alpha={alpha!r}: pass an opacity between 0 and 1, e.g. 0.5.")
         names = list(self.masks)
         variant = names[-1] if variant is None else variant
         if variant not in self.masks:
@@ -101,9 +103,8 @@ class SkipExplorer(_Explorer):
             "variant": widgets.ToggleButtons(
                 options=names, value=variant, description="variant", style={"button_width": "70px"}
             ),
-            "alpha": widgets.FloatSlider(
-                value=alpha, min=0, max=1, step=0.05, description="opacity", continuous_update=False
-            ),
+            # Percent, an integer: every explorer's slider moves in whole steps.
+            "opacity": _slider("opacity %", round(100 * alpha), 0, 100),
         }
         if self.truth is not None:
             controls["truth"] = widgets.Checkbox(value=True, description="ground truth")
@@ -157,7 +158,7 @@ class SkipExplorer(_Explorer):
         score = self.scores.get(variant, {})
         return {
             "variant": variant,
-            "alpha": values["alpha"],
+            "alpha": values["opacity"] / 100,
             "truth": values.get("truth", False),
             "errors": values.get("errors", False),
             "shape": self.photo.shape[:2],
