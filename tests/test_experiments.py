@@ -117,3 +117,28 @@ def test_a_setting_added_later_at_its_default_keeps_old_runs(tiny, tmp_path):
     modified = (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns
     experiments.run("a", profile="quick", out=tmp_path)
     assert (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns == modified
+
+
+def readme_rows() -> list[str]:
+    """The README's results table rows, as the results files say they must read."""
+    rows = []
+    for name in experiments.EXPERIMENTS:
+        results = experiments.load_results(name)
+        for spec in results["runs"].values():
+            metrics = spec["metrics"]
+            rows.append(
+                f"| {name} | {spec['label']} | {metrics['mean_iu']:.3f} | "
+                f"{metrics['pixel_accuracy']:.3f} | {spec['wall_time_s'] / 60:.0f} min |"
+            )
+    demo = json.loads((experiments.RESULTS_DIR / "demo.json").read_text())
+    rows.append(
+        f"| demo | FCN-8s, MobileNet α=0.25, cpu profile | {demo['metrics']['mean_iu']:.3f} | "
+        f"{demo['metrics']['pixel_accuracy']:.3f} | {demo['train_time_s'] / 60:.0f} min |"
+    )
+    return rows
+
+
+def test_readme_quotes_the_results_files():
+    readme = (experiments.ROOT / "README.md").read_text()
+    missing = [row for row in readme_rows() if row not in readme]
+    assert not missing, "README's results table is stale; it should hold:\n" + "\n".join(missing)

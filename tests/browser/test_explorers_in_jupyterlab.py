@@ -209,9 +209,12 @@ class ExplorerInPage:
         handle = slider.locator(".noUi-handle")
         readout = slider.locator(".widget-readout")
         low, high = (float(handle.get_attribute(f"aria-value{end}")) for end in ("min", "max"))
-        value = int(readout.inner_text())
         if low == high:
             return 0
+        text = readout.inner_text().strip()
+        if not re.fullmatch(r"-?\d+", text):
+            return self.move_float_slider(label, handle, readout, text, high)
+        value = int(text)
         target = value + 1 if value < high else value - 1
 
         def press():
@@ -233,6 +236,20 @@ class ExplorerInPage:
         self.move(f"{label} {target} to {value} by dragging", drag, label, target, value)
         expect(readout).to_have_text(str(value))
         return 2
+
+    def move_float_slider(self, label, handle, readout, text, high) -> int:
+        """An opacity-like slider: one keyboard step, and its readout must follow."""
+        from playwright.sync_api import expect
+
+        key = "ArrowLeft" if float(text) >= high else "ArrowRight"
+
+        def press():
+            handle.focus()
+            handle.press(key)
+
+        self.move(f"{label} {text} one step by keyboard", press, label)
+        expect(readout).not_to_have_text(text)
+        return 1
 
     def move_dropdown(self, dropdown) -> int:
         """Pick the next option (or the previous one, from the last)."""
