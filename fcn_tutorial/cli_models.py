@@ -274,19 +274,23 @@ def model_flops(model) -> int:
     return int(total)
 
 
-def _gpu_name() -> str | None:
+def nvidia_smi(field: str) -> str | None:
+    """The first GPU's ``field`` (``name``, ``memory.total`` ...), or ``None`` without one."""
     try:
         result = subprocess.run(
-            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            ["nvidia-smi", f"--query-gpu={field}", "--format=csv,noheader,nounits"],
             capture_output=True,
             text=True,
             timeout=10,
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return (
-        result.stdout.strip().splitlines()[0] if result.returncode == 0 and result.stdout else None
-    )
+    lines = result.stdout.strip().splitlines() if result.returncode == 0 else []
+    return lines[0].strip() if lines else None
+
+
+def _gpu_name() -> str | None:
+    return nvidia_smi("name")
 
 
 def _peak_memory_mib() -> float:

@@ -97,17 +97,11 @@ def hardware() -> dict:
 
 
 def _gpu_memory_gib() -> float | None:
-    import subprocess
+    from fcn_tutorial.cli_models import nvidia_smi
 
     try:
-        result = subprocess.run(
-            ["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-        return round(float(result.stdout.split()[0]) / 1024, 1)
-    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+        return round(float(nvidia_smi("memory.total")) / 1024, 1)  # MiB
+    except (TypeError, ValueError):
         return None
 
 
