@@ -116,7 +116,7 @@ def test_profiles_pick_the_documented_models():
         "imagenet",
     )
     gpu = training._make_config(None, {"profile": "gpu", "epochs": 3})
-    assert (gpu.backbone, gpu.mixed_precision, gpu.epochs) == ("vgg16", True, 3)
+    assert (gpu.backbone, gpu.mixed_precision, gpu.epochs) == ("vgg16", "bfloat16", 3)
 
 
 def test_predict_masks_and_evaluate_keep_sizes_and_count_every_pixel():
