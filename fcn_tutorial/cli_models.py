@@ -86,16 +86,24 @@ def _weights(text: str | None) -> str | None:
     return None if text.lower() == "none" else text
 
 
-def _train(args: argparse.Namespace) -> int:
-    from fcn_tutorial import training
-
-    weights = _weights(args.weights)
-    overrides = {
+def _data_fields(args: argparse.Namespace) -> dict:
+    # The TrainConfig fields behind add_commands' data_options, shared by train and evaluate.
+    return {
         "dataset": args.dataset,
         "data_root": args.data_root,
         "images": args.images,
         "masks": args.masks,
         "num_classes": args.num_classes,
+        "image_size": parse_size(args.size) if args.size else None,
+    }
+
+
+def _train(args: argparse.Namespace) -> int:
+    from fcn_tutorial import training
+
+    weights = _weights(args.weights)
+    overrides = {
+        **_data_fields(args),
         "backbone": args.backbone,
         "variant": args.variant,
         "alpha": args.alpha,
@@ -108,7 +116,6 @@ def _train(args: argparse.Namespace) -> int:
         "profile": args.profile,
         "num_train": args.num_train,
         "num_val": args.num_val,
-        "image_size": parse_size(args.size) if args.size else None,
     }
     # An option left out is None: the profile's value stands.
     overrides = {key: value for key, value in overrides.items() if value is not None}
@@ -129,15 +136,7 @@ def _evaluation_data(args, model):
     from fcn_tutorial import training
     from fcn_tutorial.datasets import load_camvid
 
-    overrides = {
-        "dataset": args.dataset,
-        "data_root": args.data_root,
-        "images": args.images,
-        "masks": args.masks,
-        "num_classes": args.num_classes,
-        "num_val": args.num_images,
-        "image_size": parse_size(args.size) if args.size else None,
-    }
+    overrides = {**_data_fields(args), "num_val": args.num_images}
     overrides = {key: value for key, value in overrides.items() if value is not None}
     config = training._make_config(None, overrides)
     if args.split == "test" and config.dataset != "camvid":
