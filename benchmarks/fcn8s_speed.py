@@ -8,8 +8,8 @@ the current Keras backend (``KERAS_BACKEND``: jax, torch or tensorflow):
   read back on TensorFlow), never copying the logits to the host;
 - training images/s: ``train_on_batch`` with Adam and the package's
   ``MaskedSparseCrossEntropy`` (a real optimizer step; the loss comes back each step);
-- FLOPs per frame (``fcn_tutorial.cli_models.model_flops``) and the FLOP/s the batched
-  forward pass reaches, against the device's peak where ``cli_models.PEAK_FLOPS`` knows it;
+- FLOPs per frame (``fcn_tutorial.speed.model_flops``) and the FLOP/s the batched
+  forward pass reaches, against the device's peak where ``hardware.PEAK_FLOPS`` knows it;
 
 and then the same for ``benchmarks/torch_fcn8s.py``'s ``FCN8s`` on the same device (CUDA
 if there is one, else the CPU), with the same sizes and dtype policy, and prints their
@@ -30,10 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
-import json
 import os
-import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -57,7 +54,7 @@ FULL = {"size": "360x480", "batch": 8, "steps": 10, "warmup": 3, "fc_width": 409
 # training step seconds long; the layers and their wiring are the same.
 QUICK = {"size": "64x96", "batch": 2, "steps": 2, "warmup": 1, "fc_width": 512}
 
-__all__ = ["main", "measure_package", "measure_twin", "seconds_per_call"]
+__all__ = ["main", "measure_package", "measure_twin"]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -83,7 +80,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    from fcn_tutorial.cli_models import parse_size
+    from fcn_tutorial.cli import parse_size
 
     try:
         args.height, args.width = parse_size(args.size)
@@ -97,47 +94,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def seconds_per_call(call, steps: int, warmup: int) -> dict:
-    """Median and mean wall time of ``call()``, which must return only once the device is done.
-
-    Returns:
-        dict: ``{"median_s", "mean_s", "times_s"}`` over the ``steps`` timed calls.
-    """
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return {
-        "median_s": statistics.median(times),
-        "mean_s": statistics.fmean(times),
-        "times_s": times,
-    }
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _device(gpu: bool) -> dict:
-    from fcn_tutorial.cli_models import PEAK_FLOPS, _gpu_name
+    from fcn_tutorial import hardware
 
     if not gpu:
-        return {"kind": "cpu", "name": _cpu_name(), "cpus": os.cpu_count(), "peak_flops": None}
-    name = _gpu_name()
-    if name is None and "torch" in sys.modules:
-        torch = sys.modules["torch"]
-        name = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    peak = next((v for k, v in PEAK_FLOPS.items() if name and name.startswith(k)), None)
-    return {"kind": "gpu", "name": name or "unknown GPU", "peak_flops": peak}
+        return {
+            "kind": "cpu",
+            "name": hardware.cpu_name(),
+            "cpus": os.cpu_count(),
+            "peak_flops": None,
+        }
+    name = hardware.gpu_name() or "unknown GPU"
+    return {"kind": "gpu", "name": name, "peak_flops": hardware.peak_flops(name)}
 
 
 def _inputs(args, rng):
@@ -208,11 +176,11 @@ def _package_forward(model, backend: str, jit: bool):
 def measure_package(args, images, labels, gpu: bool, mixed: bool) -> dict:
     """Forward and training speed of the package's FCN-8s under the current Keras backend."""
     import keras
+    from fcn_tutorial.losses import MaskedSparseCrossEntropy
 
-    from fcn_tutorial import training
-    from fcn_tutorial.cli_models import model_flops
-    from fcn_tutorial.metrics import MaskedSparseCrossEntropy
+    from fcn_tutorial import hardware
     from fcn_tutorial.models import build_fcn
+    from fcn_tutorial.speed import model_flops, time_call
 
     backend = keras.backend.backend()
     # As fcn_tutorial.training.train compiles: XLA on a GPU only.
@@ -239,8 +207,8 @@ def measure_package(args, images, labels, gpu: bool, mixed: bool) -> dict:
         if tuple(logits.shape) != (1, args.height, args.width, NUM_CLASSES):
             raise RuntimeError(f"the package's model returned {tuple(logits.shape)} logits")
         logits_dtype = keras.backend.standardize_dtype(logits.dtype)
-        forward_1 = seconds_per_call(lambda: wait(run(one)), args.steps, args.warmup)
-        forward_n = seconds_per_call(lambda: wait(run(x)), args.steps, args.warmup)
+        forward_1 = time_call(lambda: wait(run(one)), args.steps, args.warmup)
+        forward_n = time_call(lambda: wait(run(x)), args.steps, args.warmup)
         model.compile(
             optimizer=keras.optimizers.Adam(1e-4),
             loss=MaskedSparseCrossEntropy(ignore_class=VOID),
@@ -252,7 +220,7 @@ def measure_package(args, images, labels, gpu: bool, mixed: bool) -> dict:
             # train_on_batch hands the loss back to the host: that is the step's sync.
             losses.append(float(model.train_on_batch(x, y)))
 
-        train = seconds_per_call(step, args.steps, args.warmup)
+        train = time_call(step, args.steps, args.warmup)
         flops = model_flops(model)
         result = {
             "implementation": f"fcn_tutorial build_fcn, Keras {keras.__version__} ({backend})",
@@ -263,7 +231,7 @@ def measure_package(args, images, labels, gpu: bool, mixed: bool) -> dict:
             "parameters": int(model.count_params()),
             "flops_per_frame": flops,
             "losses": losses,
-            "devices": [str(d) for d in training._devices()],
+            "devices": hardware.devices(),
         }
     finally:
         keras.mixed_precision.set_global_policy(previous)
@@ -276,6 +244,8 @@ def measure_twin(args, images, labels, mixed: bool) -> dict:
     from torch import nn
     from torch_fcn8s import FCN8s, count_flops
 
+    from fcn_tutorial.speed import time_call
+
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     # channels-last lets cuDNN use its fastest (tensor-core, NHWC) kernels: what a PyTorch
     # user who cares about speed writes; on a CPU the default layout is the usual one.
@@ -285,7 +255,7 @@ def measure_twin(args, images, labels, mixed: bool) -> dict:
     x = torch.from_numpy(images.transpose(0, 3, 1, 2).copy()).to(device)
     x = x.contiguous(memory_format=layout)
     y = torch.from_numpy(labels).long().to(device)
-    # Counted from the PyTorch layers, independently of cli_models.model_flops (which reads
+    # Counted from the PyTorch layers, independently of speed.model_flops (which reads
     # the Keras ones): equal counts say the two networks do the same work.
     flops = count_flops(model.eval(), x[:1])
 
@@ -304,8 +274,8 @@ def measure_twin(args, images, labels, mixed: bool) -> dict:
     if tuple(logits.shape) != (1, NUM_CLASSES, args.height, args.width):
         raise RuntimeError(f"the PyTorch twin returned {tuple(logits.shape)} logits")
     logits_dtype = str(logits.dtype).removeprefix("torch.")
-    forward_1 = seconds_per_call(lambda: forward(one), args.steps, args.warmup)
-    forward_n = seconds_per_call(lambda: forward(x), args.steps, args.warmup)
+    forward_1 = time_call(lambda: forward(one), args.steps, args.warmup)
+    forward_n = time_call(lambda: forward(x), args.steps, args.warmup)
 
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -324,7 +294,7 @@ def measure_twin(args, images, labels, mixed: bool) -> dict:
         optimizer.step()
         losses.append(loss.item())  # the host sees the loss each step, as in Keras
 
-    train = seconds_per_call(step, args.steps, args.warmup)
+    train = time_call(step, args.steps, args.warmup)
     result = {
         "implementation": f"benchmarks/torch_fcn8s.py FCN8s, PyTorch {torch.__version__} eager",
         "device": str(device),
@@ -350,31 +320,21 @@ def _free_memory(backend: str) -> None:
         sys.modules["torch"].cuda.empty_cache()
 
 
-def _versions(backend: str) -> dict:
-    import keras
-    import numpy
+def _versions() -> dict:
+    from fcn_tutorial import hardware
 
-    versions = {"python": platform.python_version(), "keras": keras.__version__}
-    versions["numpy"] = numpy.__version__
-    for module in ("jax", "jaxlib", "torch", "tensorflow"):
-        if module in sys.modules:
-            versions[module] = getattr(sys.modules[module], "__version__", "?")
+    versions = hardware.versions()
     if "torch" in sys.modules:
         versions["torch_cuda"] = sys.modules["torch"].version.cuda
     return versions
 
 
-def _write_json_atomically(data: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(temporary, path)
-
-
 def _emit(report: dict, path: str | None, started: float) -> None:
     report["wall_time_s"] = round(time.perf_counter() - started, 2)
     if path:
-        _write_json_atomically(report, Path(path))
+        from fcn_tutorial.training import write_json
+
+        write_json(report, path)
 
 
 def _format_table(report: dict) -> str:
@@ -443,9 +403,9 @@ def main(argv=None) -> int:
     import keras
     import numpy as np
 
-    from fcn_tutorial import training
+    from fcn_tutorial import hardware
 
-    gpu = training.gpu_available()
+    gpu = hardware.gpu_available()
     mixed = args.precision == "bfloat16" or (args.precision == "auto" and gpu)
     rng = np.random.default_rng(0)
     images, labels = _inputs(args, rng)
@@ -459,7 +419,7 @@ def main(argv=None) -> int:
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "device": device,
         "backend": backend,
-        "versions": _versions(backend),
+        "versions": _versions(),
         "settings": {
             "size": f"{args.height}x{args.width}",
             "batch": args.batch,
@@ -517,7 +477,7 @@ def main(argv=None) -> int:
             "meaning": "package speed / plain PyTorch speed: above 1 the package is faster",
         }
     report["torch_twin"] = twin
-    report["versions"] = _versions(backend)
+    report["versions"] = _versions()
     print(_format_table(report), flush=True)
     _emit(report, args.json, started)
     if args.json:

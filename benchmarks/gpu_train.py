@@ -50,11 +50,11 @@ SMOKE = {
 
 def choose_backbone(keras_home: Path) -> dict:
     """The profile's backbone if its ImageNet weights are here, else the best that are."""
-    from fcn_tutorial.models.backbones import _weights_file
+    from fcn_tutorial.models import imagenet_weights_file
 
     models = keras_home / "models"
-    vgg16 = _weights_file("vgg16", 1.0, include_top=True)
-    mobilenet = _weights_file("mobilenet", 0.25, include_top=False)
+    vgg16 = imagenet_weights_file("vgg16", 1.0, include_top=True)
+    mobilenet = imagenet_weights_file("mobilenet", 0.25, include_top=False)
     if (models / vgg16).is_file():
         return {"backbone": "vgg16", "alpha": 1.0, "weights": "imagenet", "reason": vgg16}
     if (models / mobilenet).is_file():
@@ -62,37 +62,6 @@ def choose_backbone(keras_home: Path) -> dict:
         return {"backbone": "mobilenet", "alpha": 0.25, "weights": "imagenet", "reason": reason}
     reason = f"neither {vgg16} nor {mobilenet} is in {models}: random initialisation"
     return {"backbone": "vgg16", "alpha": 1.0, "weights": None, "reason": reason}
-
-
-def _budget_callback(seconds: float):
-    import keras
-
-    class TimeBudget(keras.callbacks.Callback):
-        """Stop training at the first batch end past ``seconds`` from the start of fit."""
-
-        def __init__(self):
-            super().__init__()
-            self.stopped = False
-            self.start = None
-
-        def on_train_begin(self, logs=None):
-            self.start = time.perf_counter()
-
-        def on_train_batch_end(self, batch, logs=None):
-            if time.perf_counter() - self.start >= seconds:
-                self.model.stop_training = True
-                self.stopped = True
-
-    return TimeBudget()
-
-
-def _write_json_atomically(data: dict, path: Path) -> None:
-    from fcn_tutorial.training import _json_default
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
-    os.replace(temporary, path)
 
 
 def main(argv=None) -> int:
@@ -122,7 +91,6 @@ def main(argv=None) -> int:
     keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
     choice = choose_backbone(keras_home)
     overrides = {
-        "profile": "gpu",
         "dataset": "folder",
         "images": folder["images"],
         "masks": folder["masks"],
@@ -138,15 +106,14 @@ def main(argv=None) -> int:
         overrides.update(SMOKE)
     if args.epochs:
         overrides["epochs"] = args.epochs
-    config = training._make_config(None, overrides)
-    budget = _budget_callback(args.budget_s)
+    config = training.TrainConfig.from_profile("gpu", **overrides, time_budget_s=args.budget_s)
     started = time.perf_counter()
-    summary = training.train(config, callbacks=[budget])
+    summary = training.train(config)
     metrics = summary["metrics"]
     result = {
         "runner": "benchmarks/gpu_train.py: fcn_tutorial.training.train, gpu profile",
         "budget_s": args.budget_s,
-        "stopped_by_budget": budget.stopped,
+        "stopped_by_budget": summary["stopped_by_budget"],
         "epochs_completed": len(summary["history"]),
         "epochs_planned": config.epochs,
         "fit_and_eval_wall_time_s": round(time.perf_counter() - started, 2),
@@ -165,7 +132,7 @@ def main(argv=None) -> int:
     }
     print(
         f"gpu_train: {result['epochs_completed']} epochs in {result['fit_and_eval_wall_time_s']}"
-        f" s (budget {args.budget_s:g} s, stopped by it: {budget.stopped}), "
+        f" s (budget {args.budget_s:g} s, stopped by it: {summary['stopped_by_budget']}), "
         f"{choice['backbone']} ({choice['weights'] or 'random'}), "
         f"{summary['train_images_per_s']} images/s, val mean IU {metrics['mean_iu']:.4f} "
         f"({keras.backend.backend()}, {summary['device']})",
@@ -175,7 +142,7 @@ def main(argv=None) -> int:
         path = Path(args.merge_into)
         report = json.loads(path.read_text()) if path.is_file() else {}
         report["training"] = result
-        _write_json_atomically(report, path)
+        training.write_json(report, path)
         print(f"gpu_train: added 'training' to {path}")
     return 0
 

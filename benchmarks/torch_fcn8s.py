@@ -154,7 +154,7 @@ def count_flops(model: nn.Module, image: torch.Tensor) -> int:
 
     Args:
         model: any module; its ``Conv2d`` and ``ConvTranspose2d`` layers are counted (as
-            ``fcn_tutorial.cli_models.model_flops`` counts Keras', other layers left out).
+            ``fcn_tutorial.speed.model_flops`` counts Keras', other layers left out).
         image: ``(1, 3, H, W)``, on the model's device.
 
     Returns:

@@ -54,16 +54,11 @@ def test_a_rerun_reuses_the_finished_checkpoint(finished):
 
 def test_without_camvid_the_demo_says_why_it_uses_synthetic_streets(monkeypatch):
     import fcn_tutorial.datasets as datasets
-    from fcn_tutorial import experiments
 
-    monkeypatch.setattr(
-        experiments,
-        "full_data",
-        lambda: {"dataset": "synthetic", "image_size": (360, 480), "num_train": 367},
-    )
+    monkeypatch.setattr(datasets, "locate_camvid", lambda *args, **kwargs: None)
 
-    def offline(split, *args, **kwargs):
-        raise ConnectionError(f"could not download CamVid {split}: no network")
+    def offline(splits, *args, **kwargs):
+        raise ConnectionError(f"could not download CamVid {splits}: no network")
 
     monkeypatch.setattr(datasets, "download_camvid", offline)
     config, notices = demo.demo_config("cpu", "/tmp/unused")
@@ -76,7 +71,9 @@ def test_without_camvid_the_demo_says_why_it_uses_synthetic_streets(monkeypatch)
 def test_the_gpu_profile_sizes_its_batch_and_falls_back_from_vgg16(monkeypatch):
     machine = {"backend": "jax", "device": "gpu", "device_name": "NVIDIA H100 80GB HBM3"}
     monkeypatch.setattr(
-        demo, "hardware", lambda: {**machine, "memory_gib": 80.0, "cpu_count": 16, "profile": "gpu"}
+        demo,
+        "check_hardware",
+        lambda: {**machine, "memory_gib": 80.0, "cpu_count": 16, "profile": "gpu"},
     )
     monkeypatch.setattr(demo, "_imagenet_available", lambda backbone, alpha: False)
     config, notices = demo.demo_config(None, "/tmp/unused", dataset="synthetic")

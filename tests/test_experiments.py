@@ -42,7 +42,7 @@ def tiny(monkeypatch):
 
 
 def test_a_run_is_reused_not_retrained(tiny, tmp_path):
-    first = experiments.run("a", profile="quick", out=tmp_path)
+    first = experiments.run("a", speed="quick", out=tmp_path)
     assert set(first["runs"]) == {"x", "y"}
     assert first["dataset"] == "synthetic" and first["num_train"] == 4
     x = first["runs"]["x"]
@@ -51,12 +51,12 @@ def test_a_run_is_reused_not_retrained(tiny, tmp_path):
     assert first["runs"]["y"]["metrics"] != x["metrics"]  # another seed, another model
 
     modified = (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns
-    again = experiments.run("a", profile="quick", out=tmp_path)
+    again = experiments.run("a", speed="quick", out=tmp_path)
     assert again["runs"]["x"]["metrics"] == x["metrics"]
     assert (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns == modified
 
     # b's only run has a's x settings: it is read from a/x, never trained again.
-    shared = experiments.run("b", profile="quick", out=tmp_path)
+    shared = experiments.run("b", speed="quick", out=tmp_path)
     assert shared["runs"]["same-as-x"]["metrics"] == x["metrics"]
     assert shared["runs"]["same-as-x"]["run_dir"] == str(tmp_path / "a" / "x")
     assert not (tmp_path / "b" / "same-as-x" / "best.keras").exists()
@@ -64,29 +64,29 @@ def test_a_run_is_reused_not_retrained(tiny, tmp_path):
 
 
 def test_changed_settings_train_again(tiny, tmp_path, monkeypatch):
-    experiments.run("a", profile="quick", out=tmp_path)
+    experiments.run("a", speed="quick", out=tmp_path)
     monkeypatch.setitem(experiments.SETTINGS, "quick", {**TINY, "learning_rate": 5e-3})
     config = json.loads((tmp_path / "a" / "x" / "config.json").read_text())
     assert config["learning_rate"] == 1e-3
-    experiments.run("a", profile="quick", out=tmp_path)
+    experiments.run("a", speed="quick", out=tmp_path)
     config = json.loads((tmp_path / "a" / "x" / "config.json").read_text())
     assert config["learning_rate"] == 5e-3
 
 
 def test_the_command_writes_results_files(tiny, tmp_path, capsys):
-    code = main(["results", "a", "--profile", "quick", "--out", str(tmp_path / "res")])
+    code = main(["results", "a", "--speed", "quick", "--out", str(tmp_path / "res")])
     assert code == 0
     assert "a: val mean IU X" in capsys.readouterr().out
     written = experiments.load_results("a", tmp_path / "res")
-    assert written["experiment"] == "a" and written["profile"] == "quick"
+    assert written["experiment"] == "a" and written["speed"] == "quick"
     assert set(written["runs"]) == {"x", "y"}
 
 
 def test_bad_names_say_what_exists(tmp_path):
     with pytest.raises(ValueError, match="use one of \\['transfer', 'skips'\\]"):
-        experiments.run("skip", profile="quick")
-    with pytest.raises(ValueError, match="unknown profile 'fast'"):
-        experiments.run("skips", profile="fast")
+        experiments.run("skip", speed="quick")
+    with pytest.raises(ValueError, match="unknown speed 'fast'"):
+        experiments.run("skips", speed="fast")
     with pytest.raises(FileNotFoundError, match="make results"):
         experiments.load_results("skips", tmp_path)
 
@@ -95,7 +95,7 @@ def test_bad_names_say_what_exists(tmp_path):
 def test_committed_results_match_the_code(name):
     """results/NAME.json must come from today's settings: change them, rerun make results."""
     results = experiments.load_results(name)
-    assert results["profile"] == "full"
+    assert results["speed"] == "full"
     assert set(results["runs"]) == set(experiments.EXPERIMENTS[name]["runs"])
     for key, value in experiments.SETTINGS["full"].items():
         if key in results["common"]:
@@ -109,13 +109,13 @@ def test_committed_results_match_the_code(name):
 
 def test_a_setting_added_later_at_its_default_keeps_old_runs(tiny, tmp_path):
     """A run made before TrainConfig grew a field is still reused (it ran at the default)."""
-    experiments.run("a", profile="quick", out=tmp_path)
+    experiments.run("a", speed="quick", out=tmp_path)
     path = tmp_path / "a" / "x" / "config.json"
     stored = json.loads(path.read_text())
     del stored["time_budget_s"]  # as a config.json written before the field existed
     path.write_text(json.dumps(stored))
     modified = (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns
-    experiments.run("a", profile="quick", out=tmp_path)
+    experiments.run("a", speed="quick", out=tmp_path)
     assert (tmp_path / "a" / "x" / "best.keras").stat().st_mtime_ns == modified
 
 

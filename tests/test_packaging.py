@@ -1,4 +1,7 @@
-"""The project's contract: pins kept in step, module layering, the two README commands."""
+"""The project's contract: pins kept in step, the two README commands, Keras only.
+
+The library's layering is checked in ``test_layering.py``.
+"""
 
 import ast
 import re
@@ -34,16 +37,6 @@ def test_environment_yml_pins_what_pyproject_pins():
     assert python == "3.11" and project["requires-python"] == ">=3.11,<3.12"
 
 
-# Dependencies point one way (STYLE.md): arithmetic and reference know no Keras; viz and
-# widgets know no model or data code; only the top layers import Keras at module level.
-FORBIDDEN = {
-    "arithmetic": {"keras", "tensorflow", "numpy", "matplotlib", "fcn_tutorial"},
-    "reference": {"keras", "tensorflow", "matplotlib", "fcn_tutorial.viz"},
-    "viz": {"keras", "tensorflow", "fcn_tutorial.models", "fcn_tutorial.datasets"},
-    "widgets": {"tensorflow", "fcn_tutorial.models", "fcn_tutorial.datasets"},
-}
-
-
 def _imports(path, top_level_only):
     tree = ast.parse(path.read_text())
     nodes = tree.body if top_level_only else ast.walk(tree)
@@ -55,23 +48,6 @@ def _imports(path, top_level_only):
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
-
-
-@pytest.mark.parametrize("module", sorted(FORBIDDEN))
-def test_module_layering(module):
-    package = ROOT / "fcn_tutorial" / module
-    paths = sorted(package.glob("*.py")) or [package.with_suffix(".py")]
-    # Keras is allowed inside a function in widgets (to ask a real layer for its shape).
-    imported = set().union(*(_imports(p, top_level_only=module == "widgets") for p in paths))
-    bad = {
-        name
-        for name in imported
-        for forbidden in FORBIDDEN[module]
-        if name == forbidden or name.startswith(forbidden + ".")
-    }
-    if module == "arithmetic":
-        bad -= {"__future__", "math", "typing"}
-    assert not bad, f"{module} must not import {sorted(bad)}"
 
 
 def test_importing_the_package_sets_no_global_matplotlib_state():
@@ -121,7 +97,7 @@ def test_profile_rejects_unknown_values(monkeypatch):
 
 
 def test_notebook_runner_drops_only_tensorflow_startup_logs():
-    from fcn_tutorial.cli import _drop_startup_logs
+    from fcn_tutorial.notebooks import drop_startup_logs
 
     cell = {
         "outputs": [
@@ -139,7 +115,7 @@ def test_notebook_runner_drops_only_tensorflow_startup_logs():
             {"output_type": "stream", "name": "stdout", "text": "kept\n"},
         ]
     }
-    _drop_startup_logs(cell)
+    drop_startup_logs(cell)
     assert [output["text"] for output in cell["outputs"]] == [
         "UserWarning: real warning\n",
         "kept\n",

@@ -44,6 +44,7 @@ def test_a_run_writes_its_logs_checkpoints_and_summary(finished_run):
     out, summary = finished_run
     assert sorted(p.name for p in out.iterdir()) == [
         "best.keras",
+        "config.json",
         "last.keras",
         "log.csv",
         "log.json",
@@ -58,7 +59,7 @@ def test_a_run_writes_its_logs_checkpoints_and_summary(finished_run):
     assert on_disk["metrics"] == summary["metrics"]
     for key in ("pixel_accuracy", "mean_accuracy", "mean_iu", "frequency_weighted_iu"):
         assert 0 <= on_disk["metrics"][key] <= 1
-    assert set(on_disk["metrics"]["per_class_iou"]) <= set(summary["class_names"])
+    assert set(on_disk["metrics"]["per_class_iu"]) <= set(summary["class_names"])
     assert on_disk["metrics"]["mean_iu"] == pytest.approx(on_disk["best_val_mean_iu"], abs=1e-4)
     assert on_disk["baseline"]["predictor"].startswith("every pixel ")
     for key in ("wall_time_s", "train_images_per_s", "device", "backend", "versions", "config"):
@@ -101,21 +102,21 @@ def test_train_rejects_unknown_names_before_reading_data(tmp_path):
 
 
 def test_profiles_pick_the_documented_models():
-    quick = training._make_config(None, {})
+    quick = training.TrainConfig.from_profile("quick")
     assert (quick.dataset, quick.backbone, quick.alpha, quick.variant) == (
         "synthetic",
         "mobilenet",
         0.25,
         "fcn8s",
     )
-    cpu = training._make_config(None, {"profile": "cpu"})
+    cpu = training.TrainConfig.from_profile("cpu")
     assert (cpu.dataset, cpu.backbone, cpu.alpha, cpu.weights) == (
         "camvid",
         "mobilenet",
         0.25,
         "imagenet",
     )
-    gpu = training._make_config(None, {"profile": "gpu", "epochs": 3})
+    gpu = training.TrainConfig.from_profile("gpu", epochs=3)
     assert (gpu.backbone, gpu.mixed_precision, gpu.epochs) == ("vgg16", "bfloat16", 3)
 
 
@@ -143,3 +144,41 @@ def test_predict_masks_and_evaluate_keep_sizes_and_count_every_pixel():
         training.evaluate(model, images, truth + 5)
     with pytest.raises(ValueError, match="channels"):
         training.predict_masks(model, np.zeros((4, 4, 1)))
+
+
+def test_a_run_folder_is_read_through_one_object(finished_run, tmp_path):
+    out, summary = finished_run
+    run = training.Run(out)
+    assert run.summary == json.loads((out / "summary.json").read_text())
+    assert run.history == summary["history"] and run.state["epoch"] == 2
+    assert run.config == training.TrainConfig.from_profile("quick", out=str(out), **TINY)
+    assert run.is_finished() and run.is_finished(run.config)
+    assert run.best_model().output_shape[-1] == 11
+    # Where the files go and how loudly it reports do not change the numbers; the seed does.
+    assert run.matches(training.TrainConfig.from_profile("quick", **{**TINY, "verbose": 2}))
+    assert not run.matches(training.TrainConfig.from_profile("quick", **{**TINY, "seed": 4}))
+    empty = training.Run(tmp_path / "nothing")
+    assert empty.summary is None and empty.config is None and empty.history == []
+    assert not empty.is_finished() and not empty.can_resume()
+    with pytest.raises(FileNotFoundError, match="best.keras"):
+        empty.best_model()
+
+
+def test_write_json_replaces_a_file_whole(tmp_path):
+    path = tmp_path / "deep" / "data.json"
+    training.write_json({"a": np.float32(0.5), "b": (1, 2)}, path)
+    assert json.loads(path.read_text()) == {"a": 0.5, "b": [1, 2]}
+    training.write_json({"a": 1}, path)
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert [p.name for p in path.parent.iterdir()] == ["data.json"], "no temporary file left"
+
+
+def test_a_config_is_checked_when_it_is_made():
+    with pytest.raises(ValueError, match="unknown dataset 'cityscapes'"):
+        training.TrainConfig(dataset="cityscapes")
+    with pytest.raises(ValueError, match="unknown profile 'laptop'"):
+        training.TrainConfig.from_profile("laptop")
+    with pytest.raises(ValueError, match="unknown setting"):
+        training.TrainConfig.from_profile("quick", epoch=3)
+    config = training.TrainConfig(crop_size=[64, 96])
+    assert config.crop_size == (64, 96), "sizes from JSON become tuples"

@@ -14,7 +14,13 @@ code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
 - ``fcn``: :func:`build_fcn` and :func:`convolutionalize`.
 """
 
-from fcn_tutorial.models.backbones import BACKBONES, PREPROCESSING, SKIP_TAPS
+from fcn_tutorial.models.backbones import (
+    BACKBONES,
+    PREPROCESSING,
+    SKIP_TAPS,
+    imagenet_weights_file,
+    load_imagenet_backbone,
+)
 from fcn_tutorial.models.classifiers import (
     WeightsUnavailableError,
     classify,
@@ -39,6 +45,8 @@ __all__ = [
     "WeightsUnavailableError",
     "load_imagenet_classifier",
     "classify",
+    "load_imagenet_backbone",
+    "imagenet_weights_file",
     "BilinearInitializer",
     "ImageNetPreprocessing",
     "PadToMultiple",

@@ -19,6 +19,7 @@ __all__ = [
     "check_backbone",
     "build_backbone",
     "load_imagenet_backbone",
+    "imagenet_weights_file",
     "copy_weights",
 ]
 
@@ -111,8 +112,16 @@ def build_backbone(backbone: str, input_tensor, alpha: float = 1.0):
     return {tap: classifier.get_layer(name).output for tap, name in SKIP_TAPS[backbone].items()}
 
 
-def _weights_file(backbone: str, alpha: float, include_top: bool) -> str:
-    # The names keras.applications gives the files in $KERAS_HOME/models, at 224 px.
+def imagenet_weights_file(backbone: str, alpha: float = 1.0, include_top: bool = False) -> str:
+    """The file name ``keras.applications`` caches a backbone's ImageNet weights under.
+
+    Weights live in ``$KERAS_HOME/models``; a file of this name there means the backbone
+    loads offline.
+
+    Example:
+        >>> imagenet_weights_file("mobilenet", 0.25)
+        'mobilenet_2_5_224_tf_no_top.h5'
+    """
     if backbone == "vgg16":
         return (
             "vgg16_weights_tf_dim_ordering_tf_kernels" + ("" if include_top else "_notop") + ".h5"
@@ -157,7 +166,7 @@ def load_imagenet_backbone(backbone: str, alpha: float = 1.0, include_top: bool 
         raise weights_unavailable(
             f"{backbone}(include_top={include_top}{alpha_text})",
             error,
-            _weights_file(backbone, alpha, include_top),
+            imagenet_weights_file(backbone, alpha, include_top),
         ) from error
 
 

@@ -15,11 +15,19 @@ Introduced in ``02_convolution.ipynb`` (grids, animations, feature maps),
 and one frame's scores).
 """
 
-from fcn_tutorial.viz import core, fields, grids, labels, transposed
+from fcn_tutorial.viz import core, fields, grids, labels, results, transposed
 from fcn_tutorial.viz.core import *  # noqa: F403
 from fcn_tutorial.viz.fields import *  # noqa: F403
 from fcn_tutorial.viz.grids import *  # noqa: F403
 from fcn_tutorial.viz.labels import *  # noqa: F403
+from fcn_tutorial.viz.results import *  # noqa: F403
 from fcn_tutorial.viz.transposed import *  # noqa: F403
 
-__all__ = core.__all__ + grids.__all__ + transposed.__all__ + fields.__all__ + labels.__all__
+__all__ = (
+    core.__all__
+    + grids.__all__
+    + transposed.__all__
+    + fields.__all__
+    + labels.__all__
+    + results.__all__
+)

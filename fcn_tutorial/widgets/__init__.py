@@ -17,12 +17,13 @@ Introduced in ``02_convolution.ipynb``, ``03_pooling.ipynb``,
 and ``06_skip_layers.ipynb`` (``SkipExplorer``).
 """
 
-from fcn_tutorial.widgets import browser, convolution, heatmap, images, skips, transposed
+from fcn_tutorial.widgets import browser, convolution, heatmap, images, monitor, skips, transposed
 from fcn_tutorial.widgets.base import _Explorer  # noqa: F401  (the base class, for tests)
 from fcn_tutorial.widgets.browser import *  # noqa: F403
 from fcn_tutorial.widgets.convolution import *  # noqa: F403
 from fcn_tutorial.widgets.heatmap import *  # noqa: F403
 from fcn_tutorial.widgets.images import *  # noqa: F403
+from fcn_tutorial.widgets.monitor import *  # noqa: F403
 from fcn_tutorial.widgets.skips import *  # noqa: F403
 from fcn_tutorial.widgets.transposed import *  # noqa: F403
 
@@ -33,4 +34,5 @@ __all__ = (
     + browser.__all__
     + skips.__all__
     + heatmap.__all__
+    + monitor.__all__
 )

@@ -1,4 +1,4 @@
-"""The model commands of ``fcn-tutorial``: predict's files, evaluate, bench, and bad input."""
+"""The ``fcn-tutorial`` command: predict's files, evaluate, bench, help, and bad input."""
 
 import subprocess
 import sys
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_tutorial import cli, cli_models
+from fcn_tutorial import cli, speed
 from fcn_tutorial.models import build_fcn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,10 +143,30 @@ def test_model_flops_counts_a_convolution_by_hand():
     expected = (
         2 * 8 * 10 * (3 * 3 * 3 * 4) + 2 * 8 * 10 * (3 * 3 * 4) + 2 * 8 * 10 * (4 * 4 * 4 * 2)
     )
-    assert cli_models.model_flops(model) == expected
+    assert speed.model_flops(model) == expected
 
 
 def test_parse_size():
-    assert cli_models.parse_size("360x480") == (360, 480)
+    assert cli.parse_size("360x480") == (360, 480)
     with pytest.raises(ValueError, match="360x480"):
-        cli_models.parse_size("360")
+        cli.parse_size("360")
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands.COMMANDS))
+def test_every_option_of_every_command_has_help_and_examples(command):
+    parser = cli.parser.build_parser()
+    sub = parser._subparsers._group_actions[0].choices[command]
+    assert sub.description and "examples:" in sub.epilog, command
+    for action in sub._actions:
+        assert action.help, f"fcn-tutorial {command} {action.option_strings or action.dest}"
+
+
+def test_version_and_python_dash_m(tmp_path):
+    import fcn_tutorial
+
+    for module in ("fcn_tutorial", "fcn_tutorial.cli"):
+        result = subprocess.run(
+            [sys.executable, "-m", module, "--version"], capture_output=True, text=True, cwd=ROOT
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"fcn-tutorial {fcn_tutorial.__version__}"

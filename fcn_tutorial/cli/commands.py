@@ -1,0 +1,286 @@
+"""What each ``fcn-tutorial`` subcommand does: read its options, call the library, print.
+
+A thin layer: the work is in public library functions; here are only the choices a
+command line makes (which options were given) and what it prints.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from fcn_tutorial.cli.parser import parse_size
+
+__all__ = ["COMMANDS"]
+
+
+def lab(args) -> int:
+    from fcn_tutorial.notebooks import NOTEBOOKS
+
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={NOTEBOOKS}",
+        f"--ServerApp.port={args.port}",
+        f"--ServerApp.ip={args.ip}",
+    ]
+    if args.no_browser:
+        command.append("--no-browser")
+    # Jupyter refuses to run as root unless told; containers and CI machines often are root.
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    print("Starting JupyterLab on", NOTEBOOKS, flush=True)
+    print("Headless? Open the http://127.0.0.1:... URL printed below in your browser.", flush=True)
+    os.execv(sys.executable, command)
+    return 0  # pragma: no cover - execv does not return
+
+
+def notebooks(args) -> int:
+    from fcn_tutorial.notebooks import execute_notebook, notebook_paths
+
+    for path in [Path(name) for name in args.names] or notebook_paths():
+        print(f"executing {path.name} ...", flush=True)
+        execute_notebook(path)
+    return 0
+
+
+def figures(args) -> int:
+    from fcn_tutorial import figures as registry
+
+    if args.list:
+        for name, what in registry.describe().items():
+            print(f"{name:48} {what}")
+        return 0
+    for path in registry.build(args.names or None, out_dir=args.out or registry.FIGURES_DIR):
+        print(path)
+    return 0
+
+
+def info(args) -> int:
+    import keras
+
+    from fcn_tutorial import hardware, notebook_speed
+
+    print(f"keras {keras.__version__}, backend {keras.backend.backend()}")
+    print(f"devices: {', '.join(hardware.devices())}")
+    print(f"notebook speed: {notebook_speed()} (FCN_TUTORIAL_SPEED)")
+    return 0
+
+
+def bench(args) -> int:
+    if args.target == "model":
+        return _bench_model(args)
+    from fcn_tutorial import datasets
+    from fcn_tutorial.datasets import throughput
+
+    print("data throughput at 360x480, one process", flush=True)
+    synthetic = throughput.synthetic_images_per_s(args.num_images, 360, 480)
+    print(f"  synthetic_driving           {synthetic:7.1f} images/s", flush=True)
+    root = args.root or datasets.locate_camvid(splits=(args.split,))
+    if root is None:
+        print("  CamVid: not measured, no complete copy found: run `fcn-tutorial download camvid`.")
+        return 1
+    camvid = throughput.camvid_images_per_s(root, split=args.split)
+    print(f"  CamVid {args.split}, {camvid['num_images']} images from {root}:")
+    print(f"    load (verify + decode)    {camvid['load']:7.1f} images/s")
+    print(f"    augment (from memory)     {camvid['augment']:7.1f} images/s")
+    print(f"    read + augment (lazy)     {camvid['read_augment']:7.1f} images/s")
+    return 0
+
+
+def _bench_model(args) -> int:
+    from fcn_tutorial.speed import bench_model
+
+    height, width = parse_size(args.size)
+    result = bench_model(
+        args.backbone, args.variant, args.alpha, (height, width), args.batch_size, args.repeats
+    )
+    print(
+        f"{result['name']} alpha={result['alpha']} at {height}x{width}, "
+        f"{result['parameters']:,} parameters, {result['flops_per_frame'] / 1e9:.2f} "
+        f"GFLOPs/frame, {result['backend']} on {result['device']}"
+    )
+    print(f"  forward, batch 1           {result['ms_per_frame']:9.1f} ms/frame")
+    batch = args.batch_size
+    print(f"  forward, batch {batch:<3}        {result['ms_per_frame_batched']:9.1f} ms/frame")
+    print(f"  training, batch {batch:<3}       {result['train_images_per_s']:9.1f} images/s")
+    memory = result["peak_memory_mib"]
+    print(f"  peak memory (host RSS)     {'unknown' if memory is None else f'{memory:9.0f} MiB'}")
+    if "achieved_flops_per_s" in result:
+        achieved, peak = result["achieved_flops_per_s"], result["peak_flops"]
+        share = (
+            f", {achieved / peak:.1%} of {result['device_name']}'s {peak / 1e12:.0f}"
+            if peak
+            else ""
+        )
+        print(f"  achieved (forward, batched) {achieved / 1e12:8.2f} TFLOP/s{share}")
+    return 0
+
+
+def _weights(text: str | None) -> str | None:
+    return None if text is None or text.lower() == "none" else text
+
+
+def _data_fields(args) -> dict:
+    # The TrainConfig fields behind the parser's data options, shared by train and evaluate.
+    return {
+        "dataset": args.dataset,
+        "data_root": args.data_root,
+        "images": args.images,
+        "masks": args.masks,
+        "num_classes": args.num_classes,
+        "image_size": parse_size(args.size) if args.size else None,
+    }
+
+
+def _given(values: dict) -> dict:
+    # An option left out is None: the profile's value stands.
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def train(args) -> int:
+    from fcn_tutorial import training
+
+    overrides = _given(
+        {
+            **_data_fields(args),
+            "backbone": args.backbone,
+            "variant": args.variant,
+            "alpha": args.alpha,
+            "epochs": args.epochs,
+            "batch_size": args.batch_size,
+            "learning_rate": args.learning_rate,
+            "seed": args.seed,
+            "out": args.out,
+            "resume": args.resume or None,
+            "num_train": args.num_train,
+            "num_val": args.num_val,
+        }
+    )
+    if args.weights is not None:
+        overrides["weights"] = _weights(args.weights)  # "none" is a choice, not "the profile's"
+    config = training.TrainConfig.from_profile(args.profile, **overrides)
+    summary = training.train(config)
+    metrics, baseline = summary["metrics"], summary["baseline"]
+    print(
+        f"done in {summary['wall_time_s']:.1f} s, {summary['train_images_per_s']} images/s "
+        f"on {summary['device']}: val mean IU {metrics['mean_iu']:.4f} "
+        f"(majority-class baseline {baseline['mean_iu']:.4f}); files in {config.out}"
+    )
+    return 0
+
+
+def _evaluation_split(args, model):
+    from fcn_tutorial import training
+
+    config = training.TrainConfig.from_profile(
+        "quick", **_given({**_data_fields(args), "num_val": args.num_images})
+    )
+    if args.split == "test" and config.dataset != "camvid":
+        raise ValueError(
+            f"--split test exists only for camvid: use val or train for {args.dataset}."
+        )
+    train_split, val_split = training.load_data(config) if args.split != "test" else (None, None)
+    if args.split == "test":
+        from fcn_tutorial import datasets
+
+        chosen = datasets.load_split("camvid", "test", root=config.data_root)
+    else:
+        chosen = val_split if args.split == "val" else train_split
+    classes = int(model.output_shape[-1])
+    if classes != len(chosen.class_names):
+        raise ValueError(
+            f"the model predicts {classes} classes but {config.dataset} has "
+            f"{len(chosen.class_names)}: evaluate it on the data it was trained for, or pass "
+            f"--num-classes {classes} for a folder."
+        )
+    return chosen
+
+
+def evaluate(args) -> int:
+    from fcn_tutorial import training
+
+    model = training.load_model(args.model)
+    split = _evaluation_split(args, model)
+    scores = training.evaluate(model, split.images, split.masks, batch_size=args.batch_size)
+    print(f"{args.model} on {split.source} {args.split} ({len(split)} images)")
+    for key, label in (
+        ("pixel_accuracy", "pixel accuracy"),
+        ("mean_accuracy", "mean accuracy"),
+        ("mean_iu", "mean IU"),
+        ("frequency_weighted_iu", "frequency weighted IU"),
+    ):
+        print(f"  {label:<24}{scores[key]:8.4f}")
+    print(f"  {'class':<24}{'IU':>8}")
+    for name, iu in zip(split.class_names, scores["per_class_iu"], strict=True):
+        print(f"  {name:<24}{'  absent' if iu != iu else f'{iu:8.4f}'}")
+    return 0
+
+
+def predict(args) -> int:
+    from fcn_tutorial.predict import predict_images
+
+    predict_images(args.model, args.input, args.output, overlay=args.overlay)
+    return 0
+
+
+def download(args) -> int:
+    from fcn_tutorial.datasets import download_camvid
+
+    root = download_camvid(root=args.root)
+    print(f"CamVid is complete and verified in {root}")
+    return 0
+
+
+def results(args) -> int:
+    from fcn_tutorial import experiments
+
+    names = list(args.names or experiments.EXPERIMENTS)
+    for name in names:
+        if name not in experiments.EXPERIMENTS:
+            raise ValueError(
+                f"unknown experiment {name!r}: use one of {list(experiments.EXPERIMENTS)}."
+            )
+    for name in names:
+        title = experiments.EXPERIMENTS[name]["title"]
+        print(f"{name}: {title} ({args.speed} speed)", flush=True)
+        result = experiments.run(name, args.speed, out=args.runs, verbose=2)
+        path = experiments.write_results(result, args.out)
+        scores = ", ".join(
+            f"{spec['label']} {spec['metrics']['mean_iu']:.3f}" for spec in result["runs"].values()
+        )
+        print(
+            f"{name}: val mean IU {scores} on {result['dataset']}; "
+            f"{result['wall_time_s']:.0f} s; wrote {path}",
+            flush=True,
+        )
+    return 0
+
+
+def demo(args) -> int:
+    from fcn_tutorial import demo as the_demo
+
+    budget = {"time_budget_s": args.budget_s} if args.budget_s else {}
+    out = args.out or the_demo.RUN_DIR
+    summary = the_demo.run_demo(args.profile, out, download=not args.offline, **budget)
+    if args.results:
+        print(f"  results  {the_demo.write_results(summary, args.results)}")
+    return 0
+
+
+COMMANDS = {
+    "lab": lab,
+    "notebooks": notebooks,
+    "figures": figures,
+    "info": info,
+    "bench": bench,
+    "train": train,
+    "evaluate": evaluate,
+    "predict": predict,
+    "download": download,
+    "results": results,
+    "demo": demo,
+}
+"""dict: subcommand name to the function that runs it (``fn(args) -> exit code``)."""

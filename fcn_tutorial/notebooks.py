@@ -1,0 +1,75 @@
+"""The notebooks as files: where they are, and running one top to bottom in place.
+
+``fcn-tutorial notebooks`` (``make notebooks``) re-executes them so that GitHub shows
+fresh outputs; ``fcn-tutorial lab`` opens their folder in JupyterLab.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+__all__ = ["ROOT", "NOTEBOOKS", "notebook_paths", "execute_notebook", "drop_startup_logs"]
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+"""Path: the tutorial's notebooks, ``NN_topic.ipynb`` in reading order."""
+
+# TensorFlow's C++ runtime writes these to the process' stderr on import, whatever
+# TF_CPP_MIN_LOG_LEVEL says; a learner sees them live, the committed notebook need not.
+_TF_STARTUP_LOG = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called.*"
+    r"|[IWE]\d{4} [\d:.]+\s+\d+ \w+\.cc:\d+\] .*)$"
+)
+
+
+def notebook_paths(folder: str | Path = NOTEBOOKS) -> list[Path]:
+    """The tutorial's notebooks in reading order (``01_...ipynb``, ``02_...``)."""
+    return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+def drop_startup_logs(cell: dict) -> None:
+    """Remove TensorFlow's start-up log lines from a cell's stderr outputs, in place.
+
+    A stderr output left empty is dropped; every other output stays as it was.
+    """
+    kept = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            lines = [line for line in output["text"].splitlines() if line.strip()]
+            remaining = [line for line in lines if not _TF_STARTUP_LOG.match(line)]
+            if not remaining:
+                continue
+            output["text"] = "\n".join(remaining) + "\n"
+        kept.append(output)
+    if "outputs" in cell:
+        cell["outputs"] = kept
+
+
+def execute_notebook(path: str | Path, timeout: int = 1200) -> None:
+    """Run a notebook top to bottom in place, as a learner would, in this environment.
+
+    Timing metadata is not recorded, so re-running an unchanged notebook changes only
+    what its cells print; TensorFlow's start-up log lines are left out of the saved file.
+
+    Args:
+        path: the ``.ipynb`` file; it runs in its own folder.
+        timeout: seconds a cell may take.
+    """
+    import nbclient
+    import nbformat
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        drop_startup_logs(cell)
+    nbformat.write(notebook, path)

@@ -1,0 +1,189 @@
+"""Apply a trained FCN and score it: load a checkpoint, predict label maps, the paper's metrics.
+
+One confusion matrix is summed over a whole set before any score is taken, so the means
+weigh classes, not images (an average of per-image mean IU would not); the scores
+themselves come from :mod:`fcn_tutorial.scores`, in NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from fcn_tutorial.datasets import VOID
+from fcn_tutorial.scores import confusion_matrix, segmentation_scores
+
+__all__ = [
+    "PAPER_METRICS",
+    "load_model",
+    "predict_masks",
+    "evaluate",
+    "majority_baseline",
+    "scores_to_json",
+]
+
+PAPER_METRICS = ("pixel_accuracy", "mean_accuracy", "mean_iu", "frequency_weighted_iu")
+"""tuple[str, ...]: the four metrics of the FCN paper's section 5, as score keys."""
+
+
+def load_model(path: str | os.PathLike) -> keras.Model:
+    """Load a model that ``train`` saved (``best.keras``), with its custom objects.
+
+    Raises:
+        FileNotFoundError: if there is no such file.
+        ValueError: if the file is not a Keras model, naming it and what to pass.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file {path}: pass the best.keras a run wrote.")
+    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path} is not a Keras model (a .keras file is a zip archive, this is not): "
+            "pass a .keras file that fcn-tutorial train wrote, e.g. runs/NAME/best.keras."
+        )
+    try:
+        return keras.saving.load_model(path, compile=False)
+    except Exception as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(
+            f"{path} is not a Keras model ({reason[:120]}): pass a .keras file that "
+            "fcn-tutorial train wrote, e.g. runs/NAME/best.keras."
+        ) from None
+
+
+def _as_batches(images):
+    # Arrays batch as they are; a list of differently sized images goes one at a time.
+    if isinstance(images, np.ndarray):
+        if images.ndim == 3:
+            return [images[None]], True
+        if images.ndim == 4:
+            return [images], False
+    batches = [np.asarray(image)[None] for image in images]
+    for image in batches:
+        if image.ndim != 4:
+            raise ValueError(f"an image has shape {image.shape[1:]}: pass (H, W, 3) images.")
+    return batches, False
+
+
+def _check_images(model: keras.Model, images: np.ndarray) -> None:
+    channels = model.input_shape[-1]
+    if images.shape[-1] != channels:
+        raise ValueError(
+            f"images of shape {images.shape[1:]} have {images.shape[-1]} channels but the "
+            f"model takes {channels}: pass (H, W, {channels}) RGB images."
+        )
+
+
+def _logits(model: keras.Model, images: np.ndarray, batch_size: int):
+    _check_images(model, images)
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size].astype("float32")
+        yield start, keras.ops.convert_to_numpy(model(batch, training=False))
+
+
+def predict_masks(model: keras.Model, images, batch_size: int = 4):
+    """Class indices for each pixel: the argmax of the model's logits.
+
+    Args:
+        model: an FCN (``(N, H, W, 3)`` images in ``0 .. 255`` to logits); it pads and
+            crops inside, so any size works.
+        images: ``(H, W, 3)``, ``(N, H, W, 3)``, or a list of ``(H, W, 3)`` arrays of any
+            sizes, uint8 or float in ``0 .. 255``.
+        batch_size: images per forward pass.
+
+    Returns:
+        ``(H, W) uint8``, ``(N, H, W) uint8`` or a list of ``(H, W) uint8``, as given.
+
+    Raises:
+        ValueError: for images that are not ``(H, W, 3)``.
+    """
+    batches, single = _as_batches(images)
+    results = []
+    for batch in batches:
+        out = np.empty(batch.shape[:3], dtype=np.uint8)
+        for start, logits in _logits(model, batch, batch_size):
+            out[start : start + len(logits)] = logits.argmax(axis=-1)
+        results.append(out)
+    if single:
+        return results[0][0]
+    if isinstance(images, np.ndarray):
+        return results[0]
+    return [r[0] for r in results]
+
+
+def evaluate(
+    model: keras.Model, images, masks, batch_size: int = 4, ignore_class: int | None = VOID
+) -> dict:
+    """The paper's four metrics and per-class IU of ``model`` over a whole set.
+
+    Args:
+        model: an FCN with ``K`` output channels.
+        images: ``(N, H, W, 3)`` or a list of ``(H, W, 3)``, in ``0 .. 255``.
+        masks: ``(N, H, W)`` or a list of ``(H, W)`` labels ``0 .. K - 1`` or void.
+        batch_size: images per forward pass.
+        ignore_class: the void label.
+
+    Returns:
+        dict: as :func:`~fcn_tutorial.scores.segmentation_scores`, plus ``confusion``.
+
+    Raises:
+        ValueError: if the masks hold labels the model cannot predict (a class count
+            that does not match the model's), or the shapes disagree.
+    """
+    num_classes = int(model.output_shape[-1])
+    predicted = predict_masks(model, images, batch_size)
+    if isinstance(predicted, np.ndarray):
+        predicted = list(predicted)
+    if len(predicted) != len(masks):
+        raise ValueError(f"{len(predicted)} images but {len(masks)} masks: pass one per image.")
+    confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
+    for mask, prediction in zip(masks, predicted, strict=True):
+        mask = np.asarray(mask)
+        labels = mask[mask != ignore_class] if ignore_class is not None else mask
+        if labels.size and labels.max() >= num_classes:
+            raise ValueError(
+                f"the masks hold class {int(labels.max())} but the model predicts "
+                f"{num_classes} classes: evaluate on data with {num_classes} classes, or a "
+                f"model trained on this dataset."
+            )
+        confusion += confusion_matrix(mask, prediction, num_classes, ignore_class)
+    return {**segmentation_scores(confusion), "confusion": confusion}
+
+
+def majority_baseline(train_masks, val_masks, num_classes: int) -> dict:
+    """The scores of predicting the training set's most common class everywhere.
+
+    The bar any trained model must clear: on street scenes "all road" or "all
+    building" already gets a pixel accuracy of a third or more.
+
+    Returns:
+        dict: ``class`` (the majority class) and the scores of
+        :func:`~fcn_tutorial.scores.segmentation_scores` on ``val_masks``.
+    """
+    counts = np.zeros(num_classes, dtype=np.int64)
+    for mask in train_masks:
+        mask = np.asarray(mask)
+        counts += np.bincount(mask[mask != VOID].ravel(), minlength=num_classes)[:num_classes]
+    majority = int(counts.argmax())
+    confusion = sum(
+        confusion_matrix(m, np.full_like(np.asarray(m), majority), num_classes) for m in val_masks
+    )
+    return {"class": majority, **segmentation_scores(confusion)}
+
+
+def scores_to_json(scores: dict, class_names) -> dict:
+    """Scores as results files store them: the four metrics and per-class IU and accuracy
+    by class name, rounded to 6 digits, ``None`` where undefined (NaN)."""
+
+    def number(value):
+        return None if math.isnan(value) else round(float(value), 6)
+
+    out = {key: number(scores[key]) for key in PAPER_METRICS}
+    for key in ("per_class_iu", "per_class_accuracy"):
+        out[key] = {name: number(v) for name, v in zip(class_names, scores[key], strict=False)}
+    return out
