@@ -27,7 +27,7 @@ lab: $(BIN)/.installed
 test: $(BIN)/.installed chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	FCN_TUTORIAL_PROFILE=quick $(BIN)/python -m pytest tests notebooks
+	FCN_TUTORIAL_SPEED=quick $(BIN)/python -m pytest tests notebooks
 
 # tests/browser drives Debian's Chromium, never Playwright's own download. As root, install
 # it when missing (apt-get update only if the first try fails); otherwise those tests skip.

@@ -1,15 +1,20 @@
 """fcn-tutorial: the helper library behind the Fully Convolutional Networks notebooks.
 
-Modules, in the order the notebooks introduce them:
+Modules, lowest layer first (a module imports only from its own layer and below;
+``tests/test_layering.py`` checks it):
 
 - ``arithmetic``: output sizes and receptive fields (pure Python).
-- ``reference``: convolution and pooling from scratch in NumPy, in Keras' layouts.
-- ``viz``: grid drawings, feature maps and animations (matplotlib, no pyplot state).
-- ``widgets``: the interactive explorers (ipywidgets).
-- ``datasets``: class metadata and the synthetic driving scenes.
-- ``models``: ImageNet classifiers and the FCNs built on them.
-- ``metrics``: the paper's four segmentation metrics and the void-ignoring loss.
-- ``figures``: the registry that rebuilds ``figures/``.
+- ``reference``, ``scores``, ``classes``, ``hardware``, ``samples``: convolution and
+  pooling from scratch in NumPy, the paper's four metrics, class names and colours,
+  facts about the machine, sample photos.
+- ``viz``, ``datasets``: drawings (matplotlib, no pyplot state); the one data entry point
+  ``datasets.load_split`` (synthetic streets, CamVid, KITTI, your folders).
+- ``widgets``, ``models``, ``losses``: the explorers; the classifiers and FCNs; the
+  void-ignoring loss and the streaming mean IU.
+- ``training``, ``speed``: ``train`` and the ``Run`` folder; timing and FLOPs.
+- ``experiments``, ``demo``, ``predict``, ``notebooks``: notebooks 05-07's runs and results,
+  labelling your photos, re-executing the notebooks.
+- ``figures``: the registry that rebuilds ``figures/``; ``cli``: the ``fcn-tutorial`` command.
 """
 
 import os
@@ -20,11 +25,11 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 __version__ = "0.1.0"
 
-PROFILES = ("quick", "full")
+SPEEDS = ("quick", "full")
 
 
-def profile() -> str:
-    """The run profile chosen by ``FCN_TUTORIAL_PROFILE``: ``"quick"`` or ``"full"``.
+def notebook_speed() -> str:
+    """How big the notebooks' runs are, from ``FCN_TUTORIAL_SPEED``: ``"quick"`` or ``"full"``.
 
     ``quick`` keeps every notebook cell to a few seconds on a laptop CPU (CI uses it);
     ``full`` (the default) runs the lessons at their real size.
@@ -32,12 +37,12 @@ def profile() -> str:
     Raises:
         ValueError: for any other value, naming the two that work.
     """
-    name = os.environ.get("FCN_TUTORIAL_PROFILE", "full").strip().lower() or "full"
-    if name not in PROFILES:
+    name = os.environ.get("FCN_TUTORIAL_SPEED", "full").strip().lower() or "full"
+    if name not in SPEEDS:
         raise ValueError(
-            f"FCN_TUTORIAL_PROFILE={name!r} is not a profile: set it to 'quick' or 'full'."
+            f"FCN_TUTORIAL_SPEED={name!r} is not a speed: set it to 'quick' or 'full'."
         )
     return name
 
 
-__all__ = ["PROFILES", "profile", "__version__"]
+__all__ = ["SPEEDS", "notebook_speed", "__version__"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("FCN_TUTORIAL_PROFILE", "quick")
+os.environ.setdefault("FCN_TUTORIAL_SPEED", "quick")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

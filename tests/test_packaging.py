@@ -86,14 +86,14 @@ def test_cli_lists_its_commands():
         assert command in result.stdout
 
 
-def test_profile_rejects_unknown_values(monkeypatch):
+def test_notebook_speed_rejects_unknown_values(monkeypatch):
     import fcn_tutorial
 
-    monkeypatch.setenv("FCN_TUTORIAL_PROFILE", "fast")
+    monkeypatch.setenv("FCN_TUTORIAL_SPEED", "fast")
     with pytest.raises(ValueError, match="'quick' or 'full'"):
-        fcn_tutorial.profile()
-    monkeypatch.setenv("FCN_TUTORIAL_PROFILE", "quick")
-    assert fcn_tutorial.profile() == "quick"
+        fcn_tutorial.notebook_speed()
+    monkeypatch.setenv("FCN_TUTORIAL_SPEED", "quick")
+    assert fcn_tutorial.notebook_speed() == "quick"
 
 
 def test_notebook_runner_drops_only_tensorflow_startup_logs():

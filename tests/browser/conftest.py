@@ -141,7 +141,7 @@ def jupyterlab(tmp_path_factory):
         "JUPYTER_CONFIG_DIR": str(config_dir),
         "JUPYTER_DATA_DIR": str(home / "jupyter-data"),
         "JUPYTER_RUNTIME_DIR": str(home / "jupyter-runtime"),
-        "FCN_TUTORIAL_PROFILE": "quick",
+        "FCN_TUTORIAL_SPEED": "quick",
         "KERAS_BACKEND": "tensorflow",
     }
     port, token = _free_port(), secrets.token_hex(24)
