@@ -1,0 +1,61 @@
+"""Tests for ``fcn_tutorial.datasets.synthetic``: the street scenes stay pixel for pixel.
+
+``tests/test_datasets.py`` checks what the scenes contain (sizes, classes, determinism);
+this file pins a few scenes' exact bytes, so that an edit to a painter, the camera or the
+renderer cannot change the tutorial's data without someone deciding it should. The
+random numbers are shared by every painter in turn, so even drawing one number more, or
+two in the other order, changes the pixels of everything drawn after.
+
+If a pin fails after a deliberate change to the scenes, or after upgrading NumPy or
+Pillow (their random streams and polygon fills are not promised to stay bit-exact across
+versions), look at the new scenes, then update the hashes below.
+"""
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from fcn_tutorial.datasets import synthetic, synthetic_drive, synthetic_driving
+
+
+def _sha256(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+# (function, args) -> (sha256 of images, sha256 of masks), computed with the code before
+# it was split into a package (issue 13), and unchanged since.
+PINS = [
+    (
+        "synthetic_driving",
+        (2, 64, 96, 0),
+        "52a7970aabaf8e5b9a700f95b035108b30dd105fe6c5645d6c4cae0bf9354378",
+        "ef6734fb7f7747df031f47e1558a1669557f6fd0ad88f8796f4a185ddb271a61",
+    ),
+    (
+        "synthetic_driving",
+        (1, 96, 128, 1),
+        "6425088beb71a29afd9fc5b3964551612eb64a25a9ca1fd1a91650d9a54d21f1",
+        "ac2585b4f9994c35d616da4ff4b52b150718d0cc47b64168ea1ec9d2496e027c",
+    ),
+    (
+        "synthetic_drive",
+        (3, 64, 96, 2, 1.5),
+        "dd5d5eebbe63267a30a22edb05603415fddb8f499901e3e70e8c21293adcc45a",
+        "9ab560f56d44723aa8772624b1cb84286796e433662f5a9f9ab5a9e8cf50ef81",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, args, images_sha256, masks_sha256", PINS)
+def test_scenes_are_pixel_identical_to_the_pinned_ones(name, args, images_sha256, masks_sha256):
+    images, masks = {"synthetic_driving": synthetic_driving, "synthetic_drive": synthetic_drive}[
+        name
+    ](*args)
+    assert (_sha256(images), _sha256(masks)) == (images_sha256, masks_sha256)
+
+
+def test_the_package_keeps_the_public_names():
+    assert synthetic.synthetic_driving is synthetic_driving
+    assert synthetic.synthetic_drive is synthetic_drive
+    assert set(synthetic.__all__) >= {"synthetic_driving", "synthetic_drive"}
