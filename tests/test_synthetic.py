@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 from fcn_tutorial.datasets import synthetic, synthetic_drive, synthetic_driving
+from fcn_tutorial.datasets.synthetic.scene import sample_scene
+from fcn_tutorial.datasets.synthetic.street import Camera
 
 
 def _sha256(array: np.ndarray) -> str:
@@ -59,3 +61,22 @@ def test_the_package_keeps_the_public_names():
     assert synthetic.synthetic_driving is synthetic_driving
     assert synthetic.synthetic_drive is synthetic_drive
     assert set(synthetic.__all__) >= {"synthetic_driving", "synthetic_drive"}
+
+
+def test_the_camera_sends_the_far_road_to_the_vanishing_point():
+    camera = Camera(height=96, width=128, focal=100.0, horizon=40.0, center_x=60.0, eye_height=1.5)
+    # A point on the road straight ahead, very far: it lands on (center_x, horizon).
+    u, v, depth = camera.project(np.array([[0.0, 0.0, 1e9], [2.0, 1.5, 10.0]]), camera_z=0.0)
+    np.testing.assert_allclose([u[0], v[0]], [60.0, 40.0], atol=1e-6)
+    # Two metres right at eye height, ten ahead: u = 60 + 100 * 2 / 10, on the horizon.
+    np.testing.assert_allclose([u[1], v[1], depth[1]], [80.0, 40.0, 10.0])
+
+
+def test_a_drive_makes_a_longer_street_than_a_still():
+    still = sample_scene(np.random.default_rng(4), 64, 96, travel=0.0, speed=0.0)
+    drive = sample_scene(np.random.default_rng(4), 64, 96, travel=40.0, speed=1.0)
+    # The same camera and layout (drawn first), but more objects to drive past.
+    assert still.street.camera == drive.street.camera
+    assert still.street.road_edge == drive.street.road_edge
+    assert drive.street.length == still.street.length + 40.0
+    assert max(o.z_max for o in drive.objects) > max(o.z_max for o in still.objects)
