@@ -110,6 +110,9 @@ def _notebooks(args: argparse.Namespace) -> int:
 def _figures(args: argparse.Namespace) -> int:
     from fcn_tutorial import figures
 
+    if args.list:
+        print("\n".join(f"{name}: {line}" for name, line in figures.describe().items()))
+        return 0
     for path in figures.build(args.names or None, out_dir=args.out):
         print(path)
     return 0
@@ -171,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = commands.add_parser("figures", help="rebuild figures/ from the registry")
     figures.add_argument("names", nargs="*", help="figure file names (default: all)")
     figures.add_argument("--out", default=str(ROOT / "figures"))
+    figures.add_argument("--list", action="store_true", help="list the figures and exit")
     figures.set_defaults(run=_figures)
 
     info = commands.add_parser("info", help="backend, profile")
