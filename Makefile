@@ -42,7 +42,7 @@ chromium:
 notebooks: $(BIN)/.installed
 	$(BIN)/fcn-tutorial notebooks
 
-## Rebuild every file in figures/ from the registry in fcn_tutorial/figures.py.
+## Rebuild every file in figures/ from the registry in fcn_tutorial/figures/.
 figures: $(BIN)/.installed
 	$(BIN)/fcn-tutorial figures
 

@@ -166,3 +166,29 @@ def test_vgg16_table_matches_keras_applications():
         assert layer.output.shape[1] == row["output_size"]
     assert len(rows) == len([layer for layer in model.layers if "block" in layer.name])
     assert (rows[-1]["receptive_field"], rows[-1]["jump"]) == (212, 32)
+
+
+def test_vgg16_stages_match_keras_applications():
+    model = keras.applications.VGG16(weights=None, include_top=False, input_shape=(224, 224, 3))
+    classifier = arithmetic.vgg16_stages(224)
+    for stage in classifier[1:]:
+        if stage["name"] == "flatten":
+            break
+        block, _, last = stage["name"].partition("..")  # "block1_conv1..conv2": check conv2
+        name = f"{block.split('_')[0]}_{last}" if last else stage["name"]
+        assert tuple(model.get_layer(name).output.shape[1:]) == stage["shape"], stage
+    assert [stage["shape"] for stage in classifier[-4:]] == [(25_088,), (4096,), (4096,), (1000,)]
+    assert arithmetic.vgg16_stages(224, convolutional=True)[-1]["shape"] == (1, 1, 1000)
+    assert arithmetic.vgg16_stages(500, convolutional=True)[-1]["shape"] == (9, 9, 1000)
+
+
+@pytest.mark.parametrize(
+    "kwargs, fix",
+    [
+        ({"input_size": 500}, "convolutional=True"),
+        ({"input_size": 200, "convolutional": True}, "at least 224"),
+    ],
+)
+def test_vgg16_stages_refuse_sizes_they_cannot_have(kwargs, fix):
+    with pytest.raises(ValueError, match=fix):
+        arithmetic.vgg16_stages(**kwargs)

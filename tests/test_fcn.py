@@ -2,6 +2,8 @@
 convolutionalization, ImageNet weights (real ones where the shared cache has them), and
 the custom layers' NumPy equivalents and serialization."""
 
+import ast
+import inspect
 import os
 import socket
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from fcn_tutorial import metrics, models
 from fcn_tutorial.datasets import NUM_CLASSES
 from fcn_tutorial.models import fcn as fcn_module
+from fcn_tutorial.models import graph as graph_module
 
 SIZES = [(224, 224), (360, 480), (375, 1242), (97, 131)]
 # Slim settings keep the shape tests quick on a CPU; the full VGG16 is built once below.
@@ -68,6 +71,37 @@ def test_skip_taps_sit_at_strides_8_16_32(backbone):
         layer = model.get_layer(models.SKIP_TAPS[backbone][tap])
         assert layer.output.shape[1:3] == (128 // stride, 160 // stride), tap
     assert model.output_shape == (None, 97, 131, 5)
+
+
+@pytest.mark.parametrize("variant", list(models.VARIANTS))
+def test_skip_graph_reads_the_fusions_from_the_built_model(variant):
+    graph = models.skip_graph(variant)  # MobileNet, alpha=0.25, on a 360x480 frame
+    assert graph["padded"] == (384, 480)
+    skips = models.VARIANTS[variant]
+    fuses = [models.SKIP_LAYERS[tap]["fuse"] for tap in skips]
+    taps = [models.SKIP_TAPS["mobilenet"][tap] for tap in ("pool5", *skips)]
+    nodes = graph["nodes"]
+    assert set(nodes) == {"image", "score", "score_fr", *fuses, *taps}
+    assert [nodes[name]["stride"] for name in ["score_fr", *fuses]] == [32, 16, 8][: len(skips) + 1]
+    assert [nodes[name]["stride"] for name in taps] == [32, 16, 8][: len(skips) + 1]
+    assert nodes["score"]["shape"] == (360, 480, 11)
+    stride = 32 // 2 ** len(skips)
+    assert ("image", "score", []) in graph["edges"]
+    upscore = f"upscore: ×{stride} up\n{2 * stride}×{2 * stride}, bilinear, fixed\nto 384×480"
+    assert ((fuses or ["score_fr"])[-1], "score", [upscore]) in graph["edges"]
+    assert len(graph["edges"]) == 3 + 2 * len(skips)
+
+
+def test_skip_graph_reads_keras_through_its_public_api_only():
+    tree = ast.parse(inspect.getsource(graph_module))
+    private = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr.startswith("_")
+        and not node.attr.endswith("__")  # dunders (type(layer).__name__) are public
+    }
+    assert not private, f"skip_graph reads Keras' private {sorted(private)}"
 
 
 def test_vgg16_fcn8s_has_the_papers_134m_parameters():

@@ -1,12 +1,14 @@
 """figures/ is exactly what the registry builds, and rebuilding it gives the same pixels."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from fcn_tutorial import figures, viz
+from fcn_tutorial import cli, figures, viz
 
 FIGURES_DIR = Path(__file__).resolve().parents[1] / "figures"
 
@@ -25,7 +27,9 @@ def test_names_start_with_a_notebook_and_say_what_they_show():
     for name, fn in figures.FIGURES.items():
         assert figures.NAME_PATTERN.match(name), name
         assert fn.__doc__ and fn.__doc__.strip(), f"{name} has no docstring"
-    expected = {f"02_conv-{name.replace('_', '-')}.gif" for name in figures.CONV_ANIMATIONS}
+    expected = {
+        f"02_conv-{name.replace('_', '-')}.gif" for name in figures.convolution.CONV_ANIMATIONS
+    }
     assert expected <= set(figures.FIGURES)
 
 
@@ -53,19 +57,13 @@ def test_rebuild_gives_the_same_pixels(rebuilt, name):
         np.testing.assert_array_equal(before, after)
 
 
-@pytest.mark.parametrize("config_name", figures.CONV_ANIMATIONS)
+@pytest.mark.parametrize("config_name", figures.convolution.CONV_ANIMATIONS)
 def test_conv_animations_have_one_frame_per_output_cell(config_name):
     path = FIGURES_DIR / f"02_conv-{config_name.replace('_', '-')}.gif"
     output_size = viz.conv_step(viz.CONV_CONFIGS[config_name], 0)["output_size"]
     with Image.open(path) as gif:
         assert gif.n_frames == output_size**2
     assert path.stat().st_size < 300_000
-
-
-def test_pooling_shift_keeps_more_of_the_pooled_map():
-    result = figures.pooling_shift()
-    assert result["pooled"].shape == (48, 48)
-    assert result["unchanged_pooled"] > 2 * result["unchanged_pixels"]
 
 
 def test_registry_rejects_bad_and_duplicate_names():
@@ -77,17 +75,35 @@ def test_registry_rejects_bad_and_duplicate_names():
         figures.build(["99_missing.png"])
 
 
+def test_describe_gives_each_figure_its_docstring_line():
+    described = figures.describe()
+    assert list(described) == list(figures.FIGURES)
+    for name, line in described.items():
+        assert line == figures.FIGURES[name].__doc__.strip().splitlines()[0], name
+
+
 def test_command_line(tmp_path, capsys):
-    assert figures.main(["--list"]) == 0
+    assert cli.main(["figures", "--list"]) == 0
     listed = capsys.readouterr().out
     assert all(name in listed for name in figures.FIGURES)
-    assert figures.main(["03_vgg16-receptive-fields.png", "--out", str(tmp_path)]) == 0
+    assert cli.main(["figures", "03_vgg16-receptive-fields.png", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "03_vgg16-receptive-fields.png").is_file()
-    with pytest.raises(SystemExit):
-        figures.main(["nope.png"])
+    assert cli.main(["figures", "nope.png"]) == 2
+    assert "--list" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("config_name", list(figures.TRANSPOSED_ANIMATIONS))
+def test_python_dash_m_runs_the_cli_figures_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "fcn_tutorial.figures", "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    listed = [line.split(": ", 1)[0] for line in result.stdout.splitlines()]
+    assert listed == list(figures.FIGURES)
+
+
+@pytest.mark.parametrize("config_name", list(figures.transposed.TRANSPOSED_ANIMATIONS))
 def test_transposed_animations_have_one_frame_per_output_cell(config_name):
     path = FIGURES_DIR / f"04_{config_name.replace('_', '-')}.gif"
     steps = viz.transposed_step(viz.TRANSPOSED_CONFIGS[config_name], 0, "zero_insertion")["steps"]
@@ -100,13 +116,3 @@ def test_every_notebook_04_animation_is_small():
     paths = sorted(FIGURES_DIR.glob("04_*.gif"))
     assert len(paths) >= 8
     assert all(path.stat().st_size < 250_000 for path in paths)
-
-
-def test_checkerboard_comes_from_random_transposed_kernels_only():
-    outputs = figures.checkerboard_outputs()
-    for name, output in outputs.items():
-        inner = output[4:-4, 4:-4]
-        flat = np.ptp(inner) <= 1e-5 * max(abs(inner.mean()), 1)
-        assert flat == ("random, kernel" not in name), name
-    bilinear = outputs["transposed, bilinear, kernel 4"]
-    np.testing.assert_allclose(bilinear[4:-4, 4:-4], 1.0, atol=1e-6)

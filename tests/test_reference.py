@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from fcn_tutorial import reference
+from fcn_tutorial import reference, widgets
+from fcn_tutorial.samples import load_sample
 
 RNG = np.random.default_rng(0)
 
@@ -129,8 +130,27 @@ def test_im2col_rows_line_up_with_the_kernel():
         (lambda: reference.conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1))), "out_channels"),
         (lambda: reference.conv2d(np.ones((2, 2, 1)), np.ones((3, 3))), "more padding"),
         (lambda: reference.max_pool2d(np.ones((4, 4, 1)), 2, 0), "strides=1"),
+        (lambda: reference.pooling_shift(np.ones((4, 5, 3))), r"one \(H, W \+ 1\) grey"),
     ],
 )
 def test_bad_input_names_the_fix(call, fix):
     with pytest.raises(ValueError, match=fix):
         call()
+
+
+def test_pooling_shift_keeps_more_of_the_pooled_map():
+    # The image of figures/03_pooling-shift-invariance.png: Chelsea, 96 rows, 97 columns.
+    grey = np.round(widgets.to_grey(load_sample("chelsea", size=98)) * 255)
+    result = reference.pooling_shift(grey[:96, :97])
+    assert result["pooled"].shape == (48, 48)
+    assert result["unchanged_pooled"] > 2 * result["unchanged_pixels"]
+
+
+def test_checkerboard_comes_from_random_transposed_kernels_only():
+    outputs = reference.checkerboard_outputs()
+    for name, output in outputs.items():
+        inner = output[4:-4, 4:-4]
+        flat = np.ptp(inner) <= 1e-5 * max(abs(inner.mean()), 1)
+        assert flat == ("random, kernel" not in name), name
+    bilinear = outputs["transposed, bilinear, kernel 4"]
+    np.testing.assert_allclose(bilinear[4:-4, 4:-4], 1.0, atol=1e-6)

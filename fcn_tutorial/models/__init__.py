@@ -4,7 +4,7 @@ Keras 3 only (``keras.layers``, ``keras.ops``, ``keras.applications``), so the s
 code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
 ``01_segmentation_intro.ipynb`` (classifiers), ``04_transposed_convolution.ipynb``
 (:class:`BilinearInitializer`), ``05_transfer_learning.ipynb`` (:func:`convolutionalize`,
-:func:`backbone_layers`) and ``06_skip_layers.ipynb`` (:func:`build_fcn`).
+:func:`backbone_layers`) and ``06_skip_layers.ipynb`` (:func:`build_fcn`, :func:`skip_graph`).
 
 - ``classifiers``: :func:`load_imagenet_classifier`, :func:`classify`, and the
   :class:`WeightsUnavailableError` raised when ImageNet weights cannot be had.
@@ -12,6 +12,7 @@ code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
   needs (preprocessing, padding to a multiple of 32, cropping back).
 - ``backbones``: the backbone tables (:data:`SKIP_TAPS`, ...) and weight loading.
 - ``fcn``: :func:`build_fcn` and :func:`convolutionalize`.
+- ``graph``: :func:`skip_graph`, the maps a built FCN fuses, read from its layers.
 """
 
 from fcn_tutorial.models.backbones import (
@@ -34,6 +35,7 @@ from fcn_tutorial.models.fcn import (
     build_fcn,
     convolutionalize,
 )
+from fcn_tutorial.models.graph import skip_graph
 from fcn_tutorial.models.layers import (
     BilinearInitializer,
     CropToReference,
@@ -60,4 +62,5 @@ __all__ = [
     "backbone_layers",
     "build_fcn",
     "convolutionalize",
+    "skip_graph",
 ]
