@@ -60,6 +60,8 @@ MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
 def _layer(module: str) -> int:
+    if module.endswith(".__main__"):
+        return max(LAYERS.values()) + 1  # an entry point: runs things, is never imported
     prefixes = [name for name in LAYERS if module == name or module.startswith(name + ".")]
     if not prefixes:
         raise AssertionError(f"{module} has no layer: add it to LAYERS in {__file__}")
