@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 # TensorFlow is the default Keras backend; `make test KERAS_BACKEND=jax` picks another.
 export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# TensorFlow enables oneDNN only on some CPUs; without it dilated transposed convolutions fail.
+export TF_ENABLE_ONEDNN_OPTS ?= 1
 
 .PHONY: lab test chromium lint unit notebooks figures results demo clean
 

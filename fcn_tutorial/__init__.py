@@ -22,6 +22,9 @@ import os
 # TensorFlow is the project's default Keras backend; set it before anything imports
 # Keras, but respect a learner's explicit choice of JAX or PyTorch.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# TensorFlow turns its oneDNN kernels on only for some CPUs (Intel's); without them its CPU
+# transposed convolution refuses dilation rates above 1, which notebook 04 uses. On for all.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 __version__ = "0.1.0"
 

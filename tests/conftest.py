@@ -10,6 +10,8 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("FCN_TUTORIAL_SPEED", "quick")
+# As fcn_tutorial sets it (see its __init__), before any test imports Keras first.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
