@@ -7,6 +7,7 @@ half-way, and it counts the requests it gets.
 
 import hashlib
 import http.server
+import io
 import socket
 import threading
 import time
@@ -15,9 +16,13 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import numpy as np
+import pooch
 import pytest
+from PIL import Image
 
-from fcn_tutorial.datasets import VOID, camvid, load_camvid
+from fcn_tutorial import datasets
+from fcn_tutorial.datasets import CLASS_NAMES, VOID, camvid, load_camvid
+from fcn_tutorial.datasets.folders import read_pair
 
 CAMVID = Path(__file__).resolve().parents[2] / "shared" / "data" / "camvid"
 
@@ -60,19 +65,9 @@ def test_loads_the_shared_train_and_val_splits(shared):
         assert labels.tolist() == list(range(VOID + 1))
         # Images are photos, not blank: each has a real spread of values.
         assert images[:, ::8, ::8].reshape(count, -1).std(axis=1).min() > 10
-    image_paths, mask_paths = load_camvid("val", root=shared, download=False, paths_only=True)
+    image_paths, mask_paths = camvid.camvid_paths("val", root=shared, download=False)
     assert image_paths[0] == shared / "val" / image_paths[0].name
     assert [p.name for p in image_paths] == [p.name for p in mask_paths]
-
-
-def test_the_absent_test_split_fails_with_what_where_and_how(shared):
-    with pytest.raises(FileNotFoundError) as error:
-        load_camvid("test", root=shared, download=False)
-    message = str(error.value)
-    for expected in ("466 of CamVid's 466 test files", str(shared), "test/0001TP_008550.png"):
-        assert expected in message
-    for how in (camvid.CAMVID_URL, "FCN_TUTORIAL_DATA", "download=True", "root="):
-        assert how in message
 
 
 def link_split(source: Path, root: Path, split: str, leave_out=()) -> None:
@@ -82,6 +77,20 @@ def link_split(source: Path, root: Path, split: str, leave_out=()) -> None:
         if name not in leave_out:
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).symlink_to(source / name)
+
+
+def test_an_absent_test_split_fails_with_what_where_and_how(shared, tmp_path):
+    # The shared copy now holds test too: a copy of its train and val stands in for one
+    # without it.
+    for split in ("train", "val"):
+        link_split(shared, tmp_path, split)
+    with pytest.raises(FileNotFoundError) as error:
+        load_camvid("test", root=tmp_path, download=False)
+    message = str(error.value)
+    for expected in ("466 of CamVid's 466 test files", str(tmp_path), "test/0001TP_008550.png"):
+        assert expected in message
+    for how in (camvid.CAMVID_URL, "FCN_TUTORIAL_DATA", "download=True", "root="):
+        assert how in message
 
 
 def test_a_corrupted_copy_is_rejected_by_name_and_hashes(shared, tmp_path):
@@ -251,3 +260,150 @@ def test_default_root_is_the_data_variable_or_the_user_cache(monkeypatch, tmp_pa
     monkeypatch.delenv("FCN_TUTORIAL_DATA")
     assert "fcn-tutorial" in str(camvid.camvid_root())
     assert camvid.camvid_root("elsewhere") == Path("elsewhere")
+
+
+# -- finding a copy, and reading only what is selected --------------------------------------
+
+TINY_STEMS = ("0001TP_000010", "0001TP_000020", "0001TP_000030")
+
+
+def png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def tiny(monkeypatch, tmp_path):
+    """A three-pair val split under a monkeypatched manifest, the cache and the shared copy
+    moved into ``tmp_path``; returns ``write(root)``, which puts a complete copy there."""
+    files = {}
+    for k, stem in enumerate(TINY_STEMS):
+        files[f"val/{stem}.png"] = png(np.full((4, 6, 3), 10 * k, np.uint8))
+        files[f"valannot/{stem}.png"] = png(np.full((4, 6), k, np.uint8))
+    monkeypatch.setattr(camvid, "_manifest", lambda: {n: sha256(b) for n, b in files.items()})
+    monkeypatch.setattr(camvid, "_cache_root", lambda: tmp_path / "cache" / "camvid")
+    monkeypatch.setattr(camvid, "_SHARED_COPY", tmp_path / "shared")
+    monkeypatch.delenv("FCN_TUTORIAL_DATA", raising=False)
+
+    def write(root: Path) -> Path:
+        for name, data in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        return root
+
+    return write
+
+
+@pytest.fixture
+def hashed(monkeypatch):
+    """The files whose sha256 is computed, in order."""
+    names = []
+    original = pooch.file_hash
+
+    def counting(path, *args, **kwargs):
+        names.append(Path(path).relative_to(Path(path).parents[1]).as_posix())
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(pooch, "file_hash", counting)
+    return names
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """The image files decoded, in any order."""
+    names = []
+    original = Image.open
+
+    def counting(path, *args, **kwargs):
+        names.append(Path(path).relative_to(Path(path).parents[1]).as_posix())
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counting)
+    return names
+
+
+def test_is_complete_looks_for_every_file_before_hashing_any(tiny, tmp_path, hashed):
+    root = tmp_path / "copy"
+    assert not camvid.is_complete(root, "val")
+    tiny(root)
+    (root / f"valannot/{TINY_STEMS[2]}.png").unlink()
+    assert not camvid.is_complete(root, ("val",)) and hashed == []
+    tiny(root)
+    assert camvid.is_complete(root, "val") and len(hashed) == 6
+    data = bytearray((root / f"val/{TINY_STEMS[1]}.png").read_bytes())
+    data[-20] ^= 0xFF
+    (root / f"val/{TINY_STEMS[1]}.png").write_bytes(bytes(data))
+    assert not camvid.is_complete(root, "val")
+    with pytest.raises(ValueError, match="not one of CamVid's"):
+        camvid.is_complete(root, "validation")
+
+
+def test_locate_camvid_searches_root_variable_cache_then_shared(tiny, tmp_path, monkeypatch):
+    places = {
+        "root": tmp_path / "given",
+        "variable": tmp_path / "data" / "camvid",
+        "cache": tmp_path / "cache" / "camvid",
+        "shared": tmp_path / "shared",
+    }
+    assert camvid.locate_camvid(places["root"], "val") is None  # nowhere yet
+    for place in places.values():
+        tiny(place)
+    monkeypatch.setenv("FCN_TUTORIAL_DATA", str(tmp_path / "data"))
+    assert camvid.locate_camvid(places["root"], "val") == places["root"]
+    assert datasets.locate_camvid(splits="val") == places["variable"]
+    monkeypatch.delenv("FCN_TUTORIAL_DATA")
+    assert camvid.locate_camvid(splits="val") == places["cache"]
+    (places["cache"] / f"val/{TINY_STEMS[0]}.png").unlink()  # incomplete: passed over
+    assert camvid.locate_camvid(tmp_path / "elsewhere", "val") == places["shared"]
+
+
+def test_load_split_reads_only_the_selected_files(tiny, tmp_path, hashed, opened):
+    root = tiny(tmp_path / "copy")
+    split = datasets.load_split("camvid", "val", root=root, select=[TINY_STEMS[1]], download=False)
+    selected = [f"val/{TINY_STEMS[1]}.png", f"valannot/{TINY_STEMS[1]}.png"]
+    assert sorted(hashed) == sorted(opened) == selected
+    assert split.names == (TINY_STEMS[1],) and split.root == str(root)
+    assert split.images.shape == (1, 4, 6, 3) and int(split.images.max()) == 10
+    np.testing.assert_array_equal(split.masks, np.ones((1, 4, 6), np.uint8))
+    assert split.class_names == tuple(CLASS_NAMES) and split.source == "camvid"
+
+
+def test_load_split_reads_the_first_complete_copy_it_finds(tiny, tmp_path, hashed, opened):
+    shared_copy = tiny(tmp_path / "shared")
+    split = datasets.load_split("camvid", "val", count=2, download=False)
+    assert split.root == str(shared_copy) and split.names == TINY_STEMS[:2]
+    # Locating checks the whole split once; only the two chosen pairs are decoded.
+    assert len(hashed) == 6 and len(opened) == 4
+    last = datasets.load_split("camvid", "val", select=lambda stem: stem.endswith("30"))
+    assert last.names == (TINY_STEMS[2],)
+
+
+def test_load_split_without_a_copy_says_where_to_put_one(tiny, tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        datasets.load_split("camvid", "val", download=False)
+    message = str(error.value)
+    assert "6 of CamVid's 6 val files are missing in " + str(tmp_path / "cache") in message
+    for how in ("FCN_TUTORIAL_DATA", "download=True", "root="):
+        assert how in message
+
+
+def test_camvid_files_select_by_stem_or_predicate():
+    images, masks = camvid.camvid_files("val", ["0016E5_08159", "0016E5_07959"])
+    assert images == ["val/0016E5_07959.png", "val/0016E5_08159.png"]
+    assert masks == ["valannot/0016E5_07959.png", "valannot/0016E5_08159.png"]
+    assert len(camvid.camvid_files("test", lambda stem: stem.startswith("Seq05VD"))[0]) == 171
+    with pytest.raises(ValueError, match=r"CamVid's val split has no file named 0001TP_008550"):
+        camvid.camvid_files("val", ["0001TP_008550"])  # a test frame
+    with pytest.raises(ValueError, match="select= keeps none"):
+        camvid.camvid_files("val", lambda stem: False)
+
+
+def test_load_split_on_the_shared_copy_matches_the_loader(shared):
+    split = datasets.load_split("camvid", "val", root=shared, count=3, download=False)
+    image_paths, mask_paths = camvid.camvid_paths("val", root=shared, download=False)
+    assert split.names == tuple(p.stem for p in image_paths[:3])
+    for k in range(3):
+        image, mask = read_pair(image_paths[k], mask_paths[k])
+        np.testing.assert_array_equal(split.images[k], image)
+        np.testing.assert_array_equal(split.masks[k], mask)

@@ -11,6 +11,8 @@ from fcn_tutorial.datasets import (
     PALETTE,
     VOID,
     colorize,
+    folder_paths,
+    kitti_road_paths,
     load_folder,
     load_kitti_road,
     read_image,
@@ -52,7 +54,7 @@ def test_load_folder_reads_index_masks_in_name_order(folder):
     for k, name in enumerate("abc"):
         np.testing.assert_array_equal(images[k], pairs[name][0])
         np.testing.assert_array_equal(masks[k], pairs[name][1])
-    image_paths, mask_paths = load_folder(root / "images", root / "masks", paths_only=True)
+    image_paths, mask_paths = folder_paths(root / "images", root / "masks")
     assert [p.name for p in image_paths] == ["a.png", "b.png", "c.bmp"]
     assert [p.name for p in mask_paths] == ["a.png", "b.png", "c.png"]
 
@@ -196,7 +198,7 @@ def test_kitti_sizes_differ_so_paths_or_size_are_offered(tmp_path):
         load_kitti_road(tmp_path)
     images, masks = load_kitti_road(tmp_path, size=(8, 12))
     assert images.shape == (3, 8, 12, 3) and set(np.unique(masks)) <= {0, 1, VOID}
-    image_paths, mask_paths = load_kitti_road(tmp_path, paths_only=True)
+    image_paths, mask_paths = kitti_road_paths(tmp_path)
     assert [p.name for p in mask_paths] == [
         "um_road_000000.png",
         "umm_road_000001.png",

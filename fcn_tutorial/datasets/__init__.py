@@ -1,19 +1,36 @@
 """Segmentation data: class metadata, synthetic streets, CamVid, KITTI, your folders, batches.
 
+``load_split(source, split)`` is the front door: it finds, checks and reads one split of
+any source and returns a ``Split`` (images, masks, class names, file names); the loaders
+listed below sit behind it, each knowing one source. ``locate_camvid`` says where a
+complete CamVid copy is.
+
+- ``splits``: ``load_split`` and ``Split``.
 - ``classes``: class names, ``PALETTE``, ``VOID``, ``colorize``, ``overlay``, legends.
 - ``synthetic``: ``synthetic_driving`` and ``synthetic_drive``, the offline default data.
-- ``camvid``: ``load_camvid``, downloaded once and checked against a sha256 manifest.
+- ``camvid``: ``load_camvid``, downloaded once and checked against a sha256 manifest;
+  ``locate_camvid``; ``camvid.is_complete`` checks one folder.
 - ``folders``: ``load_folder`` for your own data, ``load_kitti_road``, and the readers
   (``read_image``, ``read_mask``) whose checks every loader shares.
+- ``camvid_paths``, ``folder_paths``, ``kitti_road_paths``: a source's files, checked but
+  not read, for ``SegmentationSequence`` to read batch by batch.
 - ``augment``: random scale, crop, flip and colour jitter in NumPy.
 - ``pipeline``: ``SegmentationSequence``, batches for ``model.fit`` on any backend. It is
   the only module here that imports Keras, so it is loaded on first use.
 
-``python -m fcn_tutorial.datasets`` prints how fast this machine draws scenes.
+``python -m fcn_tutorial.datasets`` (from a clone) prints how fast this machine draws
+scenes, with ``benchmarks/data_speed.py``.
 """
 
 from fcn_tutorial.datasets.augment import Augmentation, augment_pair, pad_pair, resize_pair
-from fcn_tutorial.datasets.camvid import CAMVID_URL, camvid_root, download_camvid, load_camvid
+from fcn_tutorial.datasets.camvid import (
+    CAMVID_URL,
+    camvid_paths,
+    camvid_root,
+    download_camvid,
+    load_camvid,
+    locate_camvid,
+)
 from fcn_tutorial.datasets.classes import (
     CLASS_NAMES,
     NUM_CLASSES,
@@ -28,14 +45,21 @@ from fcn_tutorial.datasets.folders import (
     KITTI_CLASS_NAMES,
     KITTI_COLOURS,
     KITTI_PALETTE,
+    folder_paths,
+    kitti_road_paths,
     load_folder,
     load_kitti_road,
     read_image,
     read_mask,
 )
-from fcn_tutorial.datasets.synthetic import benchmark_synthetic, synthetic_drive, synthetic_driving
+from fcn_tutorial.datasets.splits import SOURCES, Split, load_split
+from fcn_tutorial.datasets.synthetic import synthetic_drive, synthetic_driving
 
 __all__ = [
+    "SOURCES",
+    "Split",
+    "load_split",
+    "locate_camvid",
     "CLASS_NAMES",
     "NUM_CLASSES",
     "VOID",
@@ -46,14 +70,16 @@ __all__ = [
     "class_frequencies",
     "synthetic_driving",
     "synthetic_drive",
-    "benchmark_synthetic",
     "CAMVID_URL",
     "camvid_root",
+    "camvid_paths",
     "download_camvid",
     "load_camvid",
     "KITTI_CLASS_NAMES",
     "KITTI_COLOURS",
     "KITTI_PALETTE",
+    "folder_paths",
+    "kitti_road_paths",
     "load_folder",
     "load_kitti_road",
     "read_image",
@@ -63,10 +89,9 @@ __all__ = [
     "pad_pair",
     "resize_pair",
     "SegmentationSequence",
-    "benchmark_camvid",
 ]
 
-_LAZY = {"SegmentationSequence", "benchmark_camvid"}
+_LAZY = {"SegmentationSequence"}
 
 
 def __getattr__(name):
