@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import pytest
 
-from fcn_tutorial import datasets
 from fcn_tutorial.datasets import (
     CLASS_NAMES,
     NUM_CLASSES,
@@ -18,6 +17,7 @@ from fcn_tutorial.datasets import (
     overlay,
     synthetic_drive,
     synthetic_driving,
+    throughput,
 )
 
 SKY, ROAD, CAR = CLASS_NAMES.index("Sky"), CLASS_NAMES.index("Road"), CLASS_NAMES.index("Car")
@@ -253,7 +253,7 @@ def test_drive_validates_speed(speed):
 
 
 def test_benchmark_reports_a_rate():
-    result = datasets.benchmark_synthetic(num_images=2, height=64, width=96, repeats=1)
+    result = throughput.synthetic_images_per_s(num_images=2, height=64, width=96, repeats=1)
     assert set(result) == {"num_images", "height", "width", "seconds", "images_per_s"}
     assert result["images_per_s"] > 0
 

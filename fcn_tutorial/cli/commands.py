@@ -76,13 +76,17 @@ def bench(args) -> int:
     from fcn_tutorial.datasets import throughput
 
     print("data throughput at 360x480, one process", flush=True)
-    synthetic = throughput.synthetic_images_per_s(args.num_images, 360, 480)
+    synthetic = throughput.synthetic_images_per_s(args.num_images, 360, 480)["images_per_s"]
     print(f"  synthetic_driving           {synthetic:7.1f} images/s", flush=True)
     root = args.root or datasets.locate_camvid(splits=(args.split,))
     if root is None:
         print("  CamVid: not measured, no complete copy found: run `fcn-tutorial download camvid`.")
         return 1
-    camvid = throughput.camvid_images_per_s(root, split=args.split)
+    try:
+        camvid = throughput.camvid_images_per_s(root, split=args.split)
+    except FileNotFoundError as error:  # a --root without (all of) the split
+        print(f"  CamVid: not measured, its files are missing. {error}")
+        return 1
     print(f"  CamVid {args.split}, {camvid['num_images']} images from {root}:")
     print(f"    load (verify + decode)    {camvid['load']:7.1f} images/s")
     print(f"    augment (from memory)     {camvid['augment']:7.1f} images/s")

@@ -18,8 +18,8 @@ complete CamVid copy is.
 - ``pipeline``: ``SegmentationSequence``, batches for ``model.fit`` on any backend. It is
   the only module here that imports Keras, so it is loaded on first use.
 
-``python -m fcn_tutorial.datasets`` (from a clone) prints how fast this machine draws
-scenes, with ``benchmarks/data_speed.py``.
+``throughput`` times them (``fcn-tutorial bench data``); ``python -m fcn_tutorial.datasets``
+prints how fast this machine draws scenes.
 """
 
 from fcn_tutorial.datasets.augment import Augmentation, augment_pair, pad_pair, resize_pair

@@ -1,5 +1,5 @@
 """``python -m fcn_tutorial.datasets``: how fast this machine draws synthetic scenes."""
 
-from fcn_tutorial.datasets.synthetic import benchmark_synthetic
+from fcn_tutorial.datasets.throughput import synthetic_images_per_s
 
-print(benchmark_synthetic())
+print(synthetic_images_per_s())

@@ -4,7 +4,7 @@ A ``PyDataset`` is plain Python and NumPy, so the same pipeline feeds the Tensor
 and PyTorch backends (``tf.data`` would tie it to one). Used by the training notebooks
 (05 onwards)::
 
-    images, masks = load_camvid("train", paths_only=True)
+    images, masks = camvid_paths("train")  # files, read batch by batch
     train = SegmentationSequence(images, masks, augment=True, crop_size=(352, 480))
     model.fit(train, epochs=10)
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from collections.abc import Sequence
 
 import keras
@@ -23,7 +22,7 @@ from fcn_tutorial.datasets.augment import Augmentation, augment_pair, crop_pair
 from fcn_tutorial.datasets.classes import NUM_CLASSES, VOID
 from fcn_tutorial.datasets.folders import read_pair
 
-__all__ = ["SegmentationSequence", "benchmark_camvid"]
+__all__ = ["SegmentationSequence"]
 
 
 def _as_samples(values, name: str, ndim: int) -> Sequence:
@@ -212,48 +211,3 @@ class SegmentationSequence(keras.utils.PyDataset):
         if self.rescale != 1.0:
             x *= self.rescale
         return x, y
-
-
-def benchmark_camvid(root=None, split: str = "val", batch_size: int = 8) -> dict:
-    """Time reading CamVid and augmenting it at 360x480, on this machine, in one process.
-
-    Args:
-        root: the CamVid folder (see ``load_camvid``); nothing is downloaded.
-        split: which split to time.
-        batch_size: batch size of the sequences.
-
-    Returns:
-        dict with ``num_images`` and images per second for ``load`` (verify hashes and
-        decode into arrays), ``augment`` (a ``SegmentationSequence`` with
-        ``augment=True`` over those arrays) and ``read_augment`` (the same, reading the
-        files batch by batch).
-
-    Raises:
-        FileNotFoundError: as ``load_camvid(..., download=False)``.
-    """
-    from fcn_tutorial.datasets.camvid import load_camvid
-
-    def rate(run) -> float:
-        start = time.perf_counter()
-        count = run()
-        return round(count / (time.perf_counter() - start), 1)
-
-    arrays = {}
-
-    def load() -> int:
-        arrays["pairs"] = load_camvid(split, root, download=False, progress=False)
-        return len(arrays["pairs"][0])
-
-    def iterate(images, masks) -> int:
-        sequence = SegmentationSequence(images, masks, batch_size, augment=True)
-        return sum(len(sequence[i][0]) for i in range(len(sequence)))
-
-    load_rate = rate(load)
-    paths = load_camvid(split, root, download=False, paths_only=True, progress=False)
-    return {
-        "split": split,
-        "num_images": len(paths[0]),
-        "load": load_rate,
-        "augment": rate(lambda: iterate(*arrays["pairs"])),
-        "read_augment": rate(lambda: iterate(*paths)),
-    }

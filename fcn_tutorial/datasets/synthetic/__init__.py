@@ -28,10 +28,6 @@ scene from a camera that moves forward, which gives a coherent video.
 Introduced with the segmentation data, before the first FCN is trained.
 """
 
-from fcn_tutorial.datasets.synthetic.render import (
-    benchmark_synthetic,
-    synthetic_drive,
-    synthetic_driving,
-)
+from fcn_tutorial.datasets.synthetic.render import synthetic_drive, synthetic_driving
 
-__all__ = ["synthetic_driving", "synthetic_drive", "benchmark_synthetic"]
+__all__ = ["synthetic_driving", "synthetic_drive"]

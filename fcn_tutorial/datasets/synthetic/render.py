@@ -12,7 +12,6 @@ scene from a camera that moves forward, which gives a coherent video.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -29,7 +28,6 @@ __all__ = [
     "render_frame",
     "synthetic_driving",
     "synthetic_drive",
-    "benchmark_synthetic",
 ]
 
 # Texture strength per label (void last), as fractions of the brightness: fine grain
@@ -280,38 +278,3 @@ def synthetic_drive(
     for t in range(num_frames):
         frames[t], masks[t] = render_frame(scene, fields, t * float(speed), t, rng)
     return frames, masks
-
-
-def benchmark_synthetic(
-    num_images: int = 100, height: int = 360, width: int = 480, repeats: int = 3
-) -> dict:
-    """Time ``synthetic_driving`` on this machine, on one core.
-
-    Args:
-        num_images: images per timed run.
-        height: image height in pixels.
-        width: image width in pixels.
-        repeats: timed runs; the fastest counts, as the one least disturbed by other
-            programs (the convention of ``timeit``).
-
-    Returns:
-        dict with ``num_images``, ``height``, ``width``, ``seconds`` (fastest run) and
-        ``images_per_s``.
-
-    Example:
-        >>> benchmark_synthetic(20, 180, 240)["images_per_s"] > 0
-        True
-    """
-    synthetic_driving(1, height, width, seed=1)  # warm up imports and caches
-    seconds = math.inf
-    for _ in range(max(1, repeats)):
-        start = time.perf_counter()
-        synthetic_driving(num_images, height, width, seed=0)
-        seconds = min(seconds, time.perf_counter() - start)
-    return {
-        "num_images": num_images,
-        "height": height,
-        "width": width,
-        "seconds": round(seconds, 3),
-        "images_per_s": round(num_images / seconds, 1),
-    }
