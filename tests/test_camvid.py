@@ -295,32 +295,29 @@ def tiny(monkeypatch, tmp_path):
     return write
 
 
-@pytest.fixture
-def hashed(monkeypatch):
-    """The files whose sha256 is computed, in order."""
+def record_calls(monkeypatch, owner, name: str) -> list[str]:
+    """Wrap ``owner.name`` so that each call's file is recorded, as ``val/x.png``."""
     names = []
-    original = pooch.file_hash
+    original = getattr(owner, name)
 
-    def counting(path, *args, **kwargs):
+    def recording(path, *args, **kwargs):
         names.append(Path(path).relative_to(Path(path).parents[1]).as_posix())
         return original(path, *args, **kwargs)
 
-    monkeypatch.setattr(pooch, "file_hash", counting)
+    monkeypatch.setattr(owner, name, recording)
     return names
+
+
+@pytest.fixture
+def hashed(monkeypatch):
+    """The files whose sha256 is computed, in order."""
+    return record_calls(monkeypatch, pooch, "file_hash")
 
 
 @pytest.fixture
 def opened(monkeypatch):
     """The image files decoded, in any order."""
-    names = []
-    original = Image.open
-
-    def counting(path, *args, **kwargs):
-        names.append(Path(path).relative_to(Path(path).parents[1]).as_posix())
-        return original(path, *args, **kwargs)
-
-    monkeypatch.setattr(Image, "open", counting)
-    return names
+    return record_calls(monkeypatch, Image, "open")
 
 
 def test_is_complete_looks_for_every_file_before_hashing_any(tiny, tmp_path, hashed):

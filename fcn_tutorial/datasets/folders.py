@@ -301,15 +301,9 @@ def load_pairs(
     num_classes: int = NUM_CLASSES,
     size: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Read many pairs into two arrays, decoding on several threads.
+    """Read many pairs into two arrays: :func:`read_pairs`, stacked.
 
-    Args:
-        image_paths: image files.
-        mask_paths: their masks, in the same order.
-        palette: as :func:`read_mask`.
-        num_classes: as :func:`read_mask`.
-        size: ``(height, width)`` to resize every pair to (images bilinear, masks
-            nearest-neighbour), or ``None`` if they all share one size.
+    Args and ``size`` as :func:`read_pairs`; without ``size`` the pairs must share one size.
 
     Returns:
         ``(images, masks)``: ``(N, H, W, 3) uint8`` and ``(N, H, W) uint8``.
