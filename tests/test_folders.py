@@ -18,7 +18,8 @@ from fcn_tutorial.datasets import (
     read_image,
     read_mask,
 )
-from fcn_tutorial.datasets.folders import KITTI_URL, read_pair
+from fcn_tutorial.datasets.folders import read_pair
+from fcn_tutorial.datasets.kitti import KITTI_URL
 
 RNG = np.random.default_rng(0)
 

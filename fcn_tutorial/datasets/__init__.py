@@ -10,8 +10,9 @@ complete CamVid copy is.
 - ``synthetic``: ``synthetic_driving`` and ``synthetic_drive``, the offline default data.
 - ``camvid``: ``load_camvid``, downloaded once and checked against a sha256 manifest;
   ``locate_camvid``; ``camvid.is_complete`` checks one folder.
-- ``folders``: ``load_folder`` for your own data, ``load_kitti_road``, and the readers
-  (``read_image``, ``read_mask``) whose checks every loader shares.
+- ``folders``: ``load_folder`` for your own data, and the readers (``read_image``,
+  ``read_mask``) whose checks every loader shares.
+- ``kitti``: ``load_kitti_road``, from your download of KITTI road.
 - ``camvid_paths``, ``folder_paths``, ``kitti_road_paths``: a source's files, checked but
   not read, for ``SegmentationSequence`` to read batch by batch.
 - ``augment``: random scale, crop, flip and colour jitter in NumPy.
@@ -46,12 +47,11 @@ from fcn_tutorial.datasets.folders import (
     KITTI_COLOURS,
     KITTI_PALETTE,
     folder_paths,
-    kitti_road_paths,
     load_folder,
-    load_kitti_road,
     read_image,
     read_mask,
 )
+from fcn_tutorial.datasets.kitti import kitti_road_paths, load_kitti_road
 from fcn_tutorial.datasets.splits import SOURCES, Split, load_split
 from fcn_tutorial.datasets.synthetic import synthetic_drive, synthetic_driving
 

@@ -1,6 +1,6 @@
 """Read images and label masks from folders, with checks that name the file and the fix.
 
-Every loader (CamVid, KITTI road, your own folders) reads through :func:`read_pair`, so
+Every loader (CamVid, KITTI road, your own folders) reads through these readers, so
 they all refuse the same bad input the same way:
 
 - an unreadable or truncated file: ``ValueError`` naming it;
@@ -34,11 +34,8 @@ __all__ = [
     "KITTI_CLASS_NAMES",
     "KITTI_COLOURS",
     "KITTI_PALETTE",
-    "KITTI_URL",
     "folder_paths",
-    "kitti_road_paths",
     "load_folder",
-    "load_kitti_road",
     "load_pairs",
     "read_image",
     "read_mask",
@@ -49,7 +46,6 @@ __all__ = [
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
-KITTI_URL = "https://www.cvlibs.net/datasets/kitti/eval_road.php"
 KITTI_CLASS_NAMES = ("not road", "road")
 # KITTI paints road magenta, the rest red, and leaves pixels it does not judge black.
 KITTI_COLOURS = {(255, 0, 0): 0, (255, 0, 255): 1, (0, 0, 0): VOID}
@@ -440,71 +436,3 @@ def load_folder(
     """
     image_paths, mask_paths = folder_paths(images_dir, masks_dir)
     return load_pairs(image_paths, mask_paths, palette, num_classes, size)
-
-
-def kitti_road_paths(root: str | os.PathLike) -> tuple[list[Path], list[Path]]:
-    """KITTI road's training images and their road masks, as files.
-
-    KITTI needs a (free) registration, so it is never downloaded for you: get
-    ``data_road.zip`` from ``KITTI_URL`` and unzip it, giving
-    ``root/training/image_2/um_000000.png`` and
-    ``root/training/gt_image_2/um_road_000000.png`` (``um_lane_*`` masks are ignored).
-
-    Args:
-        root: the unzipped ``data_road`` folder.
-
-    Returns:
-        ``(images, masks)``: two lists of ``Path`` in file-name order. Read the masks
-        with ``palette=KITTI_COLOURS, num_classes=2``.
-
-    Raises:
-        FileNotFoundError: if the layout is missing; the message says where to get it.
-        ValueError: for an image without its road mask.
-    """
-    root = Path(root)
-    images_dir = root / "training" / "image_2"
-    masks_dir = root / "training" / "gt_image_2"
-    how = (
-        f"KITTI road needs a free registration at {KITTI_URL}: download the base kit "
-        f"(data_road.zip), unzip it and pass root= the folder holding training/, so that "
-        f"{images_dir / 'um_000000.png'} and {masks_dir / 'um_road_000000.png'} exist."
-    )
-    _require_folder(images_dir, "KITTI's image folder", how)
-    _require_folder(masks_dir, "KITTI's ground-truth folder", how)
-    image_paths = sorted(images_dir.glob("*.png"))
-    if not image_paths:
-        raise ValueError(f"{images_dir} holds no PNG images. {how}")
-    mask_paths = []
-    for image_path in image_paths:
-        # um_000000.png -> um_road_000000.png
-        category, _, number = image_path.stem.partition("_")
-        mask_path = masks_dir / f"{category}_road_{number}.png"
-        if not mask_path.is_file():
-            raise ValueError(f"{image_path.name} has no road mask {mask_path}. {how}")
-        mask_paths.append(mask_path)
-    return image_paths, mask_paths
-
-
-def load_kitti_road(
-    root: str | os.PathLike, size: tuple[int, int] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Load KITTI road's training images with road / not-road masks.
-
-    The images are about 375x1242 but not all the same size; :func:`kitti_road_paths`
-    says where to get them.
-
-    Args:
-        root: the unzipped ``data_road`` folder.
-        size: ``(height, width)`` to resize every pair to; needed to stack them.
-
-    Returns:
-        ``(images, masks)``: ``(N, H, W, 3) uint8`` and ``(N, H, W) uint8`` with
-        0 = not road, 1 = road and ``VOID`` where KITTI leaves pixels unjudged
-        (``KITTI_CLASS_NAMES``, ``KITTI_PALETTE``).
-
-    Raises:
-        FileNotFoundError: if the layout is missing; the message says where to get it.
-        ValueError: for an image without its road mask, or bad files.
-    """
-    image_paths, mask_paths = kitti_road_paths(root)
-    return load_pairs(image_paths, mask_paths, KITTI_COLOURS, len(KITTI_CLASS_NAMES), size)

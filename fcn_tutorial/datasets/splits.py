@@ -26,10 +26,10 @@ from fcn_tutorial.datasets.folders import (
     KITTI_CLASS_NAMES,
     KITTI_COLOURS,
     folder_paths,
-    kitti_road_paths,
     read_pairs,
     select_stems,
 )
+from fcn_tutorial.datasets.kitti import kitti_road_paths
 from fcn_tutorial.datasets.synthetic import synthetic_driving
 
 __all__ = ["SOURCES", "SPLITS", "Split", "load_split"]
