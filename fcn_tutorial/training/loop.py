@@ -141,12 +141,11 @@ def load_data(config: TrainConfig) -> tuple[datasets.Split, datasets.Split]:
         )
     options = {
         "root": config.data_root,
-        "images": config.images,
-        "masks": config.masks,
-        "num_classes": config.num_classes,
         "size": config.image_size or ((352, 1216) if config.dataset == "kitti" else None),
         "num_val": config.num_val,
     }
+    if config.dataset == "folder":  # KITTI knows its two classes, and has no such folders
+        options.update(images=config.images, masks=config.masks, num_classes=config.num_classes)
     return (
         datasets.load_split(config.dataset, "train", count=config.num_train, **options),
         datasets.load_split(config.dataset, "val", **options),
