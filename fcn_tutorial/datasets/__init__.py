@@ -1,6 +1,8 @@
 """Segmentation data: class metadata, synthetic streets, CamVid, KITTI, your folders, batches.
 
-- ``classes``: class names, ``PALETTE``, ``VOID``, ``colorize``, ``overlay``, legends.
+- class names, ``PALETTE``, ``VOID``, the KITTI tables, ``colourize`` and the class
+  statistics, re-exported from :mod:`fcn_tutorial.classes` (they live there so that
+  drawing code can colour masks without importing the loaders).
 - ``synthetic``: ``synthetic_driving`` and ``synthetic_drive``, the offline default data.
 - ``camvid``: ``load_camvid``, downloaded once and checked against a sha256 manifest.
 - ``folders``: ``load_folder`` for your own data, ``load_kitti_road``, and the readers
@@ -12,22 +14,21 @@
 ``python -m fcn_tutorial.datasets`` prints how fast this machine draws scenes.
 """
 
-from fcn_tutorial.datasets.augment import Augmentation, augment_pair, pad_pair, resize_pair
-from fcn_tutorial.datasets.camvid import CAMVID_URL, camvid_root, download_camvid, load_camvid
-from fcn_tutorial.datasets.classes import (
+from fcn_tutorial.classes import (
     CLASS_NAMES,
+    KITTI_CLASS_NAMES,
+    KITTI_COLOURS,
+    KITTI_PALETTE,
     NUM_CLASSES,
     PALETTE,
     VOID,
     class_frequencies,
-    colorize,
-    legend_handles,
-    overlay,
+    colourize,
+    median_frequency_weights,
 )
+from fcn_tutorial.datasets.augment import Augmentation, augment_pair, pad_pair, resize_pair
+from fcn_tutorial.datasets.camvid import CAMVID_URL, camvid_root, download_camvid, load_camvid
 from fcn_tutorial.datasets.folders import (
-    KITTI_CLASS_NAMES,
-    KITTI_COLOURS,
-    KITTI_PALETTE,
     load_folder,
     load_kitti_road,
     read_image,
@@ -40,10 +41,9 @@ __all__ = [
     "NUM_CLASSES",
     "VOID",
     "PALETTE",
-    "colorize",
-    "overlay",
-    "legend_handles",
+    "colourize",
     "class_frequencies",
+    "median_frequency_weights",
     "synthetic_driving",
     "synthetic_drive",
     "benchmark_synthetic",

@@ -34,7 +34,7 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw
 
-from fcn_tutorial.datasets.classes import (
+from fcn_tutorial.classes import (
     BICYCLIST,
     BUILDING,
     CAR,
