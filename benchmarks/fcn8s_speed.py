@@ -211,7 +211,7 @@ def measure_package(args, images, labels, gpu: bool, mixed: bool) -> dict:
 
     from fcn_tutorial import training
     from fcn_tutorial.cli_models import model_flops
-    from fcn_tutorial.metrics import MaskedSparseCrossEntropy
+    from fcn_tutorial.losses import MaskedSparseCrossEntropy
     from fcn_tutorial.models import build_fcn
 
     backend = keras.backend.backend()

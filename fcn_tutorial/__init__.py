@@ -8,7 +8,9 @@ Modules, in the order the notebooks introduce them:
 - ``widgets``: the interactive explorers (ipywidgets).
 - ``datasets``: class metadata and the synthetic driving scenes.
 - ``models``: ImageNet classifiers and the FCNs built on them.
-- ``metrics``: the paper's four segmentation metrics and the void-ignoring loss.
+- ``classes``: class names, palettes, ``VOID`` and the statistics of label masks.
+- ``scores``: the paper's four segmentation scores, over a dataset or one image (NumPy).
+- ``losses``: the void-ignoring loss and the streaming mean IU, for ``model.compile``.
 - ``figures``: the registry that rebuilds ``figures/``.
 """
 

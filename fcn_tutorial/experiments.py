@@ -242,7 +242,7 @@ def run(
         dict: ``experiment``, ``title``, ``profile``, ``dataset``, ``created``, ``device``,
         ``backend``, ``versions``, ``wall_time_s``, ``common`` (the shared settings),
         ``baseline`` (the majority-class predictor's scores) and ``runs``: per run its
-        ``label``, ``overrides``, ``metrics`` (the paper's four and per-class IoU and
+        ``label``, ``overrides``, ``metrics`` (the paper's four and per-class IU and
         accuracy of its best checkpoint on the validation set), ``history`` (per epoch,
         with the training ``step`` it ended at), ``wall_time_s``, ``train_images_per_s``,
         ``steps_per_epoch`` and ``run_dir``.

@@ -28,6 +28,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from fcn_tutorial.classes import median_frequency_weights
 from fcn_tutorial.datasets import (
     CLASS_NAMES,
     KITTI_CLASS_NAMES,
@@ -39,14 +40,9 @@ from fcn_tutorial.datasets import (
     synthetic_driving,
 )
 from fcn_tutorial.datasets.pipeline import SegmentationSequence
-from fcn_tutorial.metrics import (
-    MaskedSparseCrossEntropy,
-    StreamingMeanIoU,
-    confusion_matrix,
-    median_frequency_weights,
-    segmentation_scores,
-)
+from fcn_tutorial.losses import MaskedSparseCrossEntropy, MeanIU
 from fcn_tutorial.models import BACKBONES, VARIANTS, backbone_layers, build_fcn
+from fcn_tutorial.scores import confusion_matrix, majority_baseline, segmentation_scores
 
 __all__ = [
     "DATASETS",
@@ -56,7 +52,6 @@ __all__ = [
     "evaluate",
     "predict_masks",
     "load_model",
-    "majority_baseline",
     "load_dataset",
     "gpu_available",
     "mixed_policy",
@@ -398,7 +393,7 @@ def _json_scores(scores: dict, class_names) -> dict:
         return None if math.isnan(value) else round(float(value), 6)
 
     out = {key: number(scores[key]) for key in _PAPER_METRICS}
-    for key in ("per_class_iou", "per_class_accuracy"):
+    for key in ("per_class_iu", "per_class_accuracy"):
         out[key] = {name: number(v) for name, v in zip(class_names, scores[key], strict=False)}
     return out
 
@@ -407,9 +402,9 @@ _PAPER_METRICS = ("pixel_accuracy", "mean_accuracy", "mean_iu", "frequency_weigh
 
 
 def evaluate(
-    model: keras.Model, images, masks, batch_size: int = 4, ignore_index: int | None = VOID
+    model: keras.Model, images, masks, batch_size: int = 4, ignore_class: int | None = VOID
 ) -> dict:
-    """The paper's four metrics and per-class IoU of ``model`` over a whole set.
+    """The paper's four metrics and per-class IU of ``model`` over a whole set.
 
     One confusion matrix is summed over every image, so the means weigh classes, not
     images (a per-batch average of mean IU would not).
@@ -419,10 +414,10 @@ def evaluate(
         images: ``(N, H, W, 3)`` or a list of ``(H, W, 3)``, in ``0 .. 255``.
         masks: ``(N, H, W)`` or a list of ``(H, W)`` labels ``0 .. K - 1`` or void.
         batch_size: images per forward pass.
-        ignore_index: the void label.
+        ignore_class: the void label.
 
     Returns:
-        dict: as :func:`~fcn_tutorial.metrics.segmentation_scores`, plus ``confusion``.
+        dict: as :func:`~fcn_tutorial.scores.segmentation_scores`, plus ``confusion``.
 
     Raises:
         ValueError: if the masks hold labels the model cannot predict (a class count
@@ -437,32 +432,15 @@ def evaluate(
     confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
     for mask, prediction in zip(masks, predicted, strict=True):
         mask = np.asarray(mask)
-        labels = mask[mask != ignore_index] if ignore_index is not None else mask
+        labels = mask[mask != ignore_class] if ignore_class is not None else mask
         if labels.size and labels.max() >= num_classes:
             raise ValueError(
                 f"the masks hold class {int(labels.max())} but the model predicts "
                 f"{num_classes} classes: evaluate on data with {num_classes} classes, or a "
                 f"model trained on this dataset."
             )
-        confusion += confusion_matrix(mask, prediction, num_classes, ignore_index)
+        confusion += confusion_matrix(mask, prediction, num_classes, ignore_class)
     return {**segmentation_scores(confusion), "confusion": confusion}
-
-
-def majority_baseline(train_masks, val_masks, num_classes: int) -> dict:
-    """The mean IU of predicting the training set's most common class everywhere.
-
-    The bar any trained model must clear: on street scenes "all road" or "all
-    building" already gets a pixel accuracy of a third or more.
-    """
-    counts = np.zeros(num_classes, dtype=np.int64)
-    for mask in train_masks:
-        mask = np.asarray(mask)
-        counts += np.bincount(mask[mask != VOID].ravel(), minlength=num_classes)[:num_classes]
-    majority = int(counts.argmax())
-    confusion = sum(
-        confusion_matrix(m, np.full_like(np.asarray(m), majority), num_classes) for m in val_masks
-    )
-    return {"class": majority, **segmentation_scores(confusion)}
 
 
 def _save_atomically(model: keras.Model, path: Path) -> None:
@@ -570,7 +548,7 @@ def train(
 
     The recipe: Adam with a polynomial ("poly", power 0.9) decay from ``learning_rate``
     to ``end_learning_rate`` over all the steps; :class:`MaskedSparseCrossEntropy`
-    (void ignored, optional median-frequency weights); :class:`StreamingMeanIoU` as the
+    (void ignored, optional median-frequency weights); :class:`MeanIU` as the
     metric; mixed precision and XLA only on a GPU. Every epoch writes ``log.csv``,
     ``log.json``, ``last.keras`` and ``state.json``, and ``best.keras`` when the
     validation mean IU improves, each atomically (a temporary file renamed into place),
@@ -597,7 +575,7 @@ def train(
 
     Returns:
         dict: the contents of ``summary.json``: ``metrics`` (the four paper metrics and
-        per-class IoU of ``best.keras`` over the validation set), ``baseline`` (the same
+        per-class IU of ``best.keras`` over the validation set), ``baseline`` (the same
         for the majority-class predictor), ``history``, ``wall_time_s`` (this call),
         ``train_time_s`` (all epochs, over resumes),
         ``train_images_per_s`` (training steps after the first, which compiles),
@@ -695,7 +673,7 @@ def train(
         model.compile(
             optimizer=optimizer,
             loss=MaskedSparseCrossEntropy(ignore_class=VOID, class_weights=class_weights),
-            metrics=[StreamingMeanIoU(num_classes, ignore_class=VOID)],
+            metrics=[MeanIU(num_classes, ignore_class=VOID)],
             jit_compile=jit,
         )
         # The sequence's epoch counter picks the order and augmentation: carry it on.

@@ -58,7 +58,7 @@ def test_a_run_writes_its_logs_checkpoints_and_summary(finished_run):
     assert on_disk["metrics"] == summary["metrics"]
     for key in ("pixel_accuracy", "mean_accuracy", "mean_iu", "frequency_weighted_iu"):
         assert 0 <= on_disk["metrics"][key] <= 1
-    assert set(on_disk["metrics"]["per_class_iou"]) <= set(summary["class_names"])
+    assert set(on_disk["metrics"]["per_class_iu"]) <= set(summary["class_names"])
     assert on_disk["metrics"]["mean_iu"] == pytest.approx(on_disk["best_val_mean_iu"], abs=1e-4)
     assert on_disk["baseline"]["predictor"].startswith("every pixel ")
     for key in ("wall_time_s", "train_images_per_s", "device", "backend", "versions", "config"):
