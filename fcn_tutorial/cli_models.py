@@ -174,7 +174,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     ):
         print(f"  {label:<24}{scores[key]:8.4f}")
     print(f"  {'class':<24}{'IoU':>8}")
-    for name, iou in zip(names, scores["per_class_iou"], strict=True):
+    for name, iou in zip(names, scores["per_class_iu"], strict=True):
         print(f"  {name:<24}{'  absent' if iou != iou else f'{iou:8.4f}'}")
     return 0
 
@@ -197,7 +197,9 @@ def _predict(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from fcn_tutorial import training
-    from fcn_tutorial.datasets import KITTI_PALETTE, PALETTE, overlay, read_image
+    from fcn_tutorial.classes import KITTI_PALETTE, PALETTE
+    from fcn_tutorial.datasets import read_image
+    from fcn_tutorial.viz import paint_labels
 
     paths = _inputs(Path(args.input))
     output = Path(args.output)
@@ -226,7 +228,7 @@ def _predict(args: argparse.Namespace) -> int:
                     f"the model has {classes} classes but the palette {len(palette)} "
                     "colours: leave out --overlay."
                 )
-            blended = overlay(image, mask, palette=palette)
+            blended = paint_labels(image, mask, palette)
             Image.fromarray(blended).save(output / f"{path.stem}_overlay.png")
         print(f"{path} -> {output / (path.stem + '.png')} ({mask.shape[0]}x{mask.shape[1]})")
     return 0
@@ -310,7 +312,7 @@ def bench_model(args: argparse.Namespace) -> int:
     import numpy as np
 
     from fcn_tutorial import training
-    from fcn_tutorial.metrics import MaskedSparseCrossEntropy
+    from fcn_tutorial.losses import MaskedSparseCrossEntropy
     from fcn_tutorial.models import build_fcn
 
     height, width = parse_size(args.size)

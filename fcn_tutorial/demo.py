@@ -9,7 +9,8 @@ a finished run), evaluates, and writes what a reader wants to see into the run's
 
 The pieces are separate functions so ``07_self_driving_demo.ipynb`` can show each step:
 :func:`hardware`, :func:`demo_config`, :func:`find_data`, :func:`drive_frames`,
-:func:`per_image_mean_iu`, :func:`measure_speed`, :func:`save_drive`.
+:func:`measure_speed`, :func:`save_drive` (each image's own score is
+``scores.per_image_mean_iu``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ __all__ = [
     "demo_config",
     "find_data",
     "drive_frames",
-    "per_image_mean_iu",
     "plot_gallery",
     "measure_speed",
     "save_drive",
@@ -247,23 +247,6 @@ def drive_frames(config, count: int = 24) -> tuple[np.ndarray, np.ndarray, str]:
     return frames, masks, "the synthetic drive"
 
 
-def per_image_mean_iu(masks, predictions, num_classes: int) -> np.ndarray:
-    """Each image's own mean IU (classes absent from both label and prediction skipped).
-
-    Returns:
-        ``(N,) float64``.
-    """
-    from fcn_tutorial.datasets import VOID
-    from fcn_tutorial.metrics import confusion_matrix, segmentation_scores
-
-    return np.array(
-        [
-            segmentation_scores(confusion_matrix(m, p, num_classes, VOID))["mean_iu"]
-            for m, p in zip(masks, predictions, strict=True)
-        ]
-    )
-
-
 def measure_speed(model, height: int = 360, width: int = 480, batch_size: int = 8) -> dict:
     """Forward speed on the current device: ms/frame at batch 1 and batched, frames/s.
 
@@ -314,13 +297,13 @@ def save_drive(frames, predictions, path, masks=None, scale: float = 0.5, fps: i
     """
     from PIL import Image
 
-    from fcn_tutorial.datasets import overlay
+    from fcn_tutorial.viz import paint_labels
 
     pictures = []
     for k, frame in enumerate(frames):
-        panels = [overlay(frame, predictions[k], 0.5)]
+        panels = [paint_labels(frame, predictions[k], opacity=0.5)]
         if masks is not None:
-            panels.insert(0, overlay(frame, masks[k], 0.5))
+            panels.insert(0, paint_labels(frame, masks[k], opacity=0.5))
         picture = Image.fromarray(np.concatenate(panels, axis=1))
         size = (round(picture.width * scale), round(picture.height * scale))
         picture = picture.resize(size, Image.Resampling.BILINEAR)
@@ -338,24 +321,25 @@ def save_drive(frames, predictions, path, masks=None, scale: float = 0.5, fps: i
 
 
 def plot_gallery(images, masks, predictions, scores, count: int = 3):
-    """The ``count`` best and worst images by mean IU: labels, prediction, errors in red.
+    """The ``count`` best and worst images by mean IU: labels, prediction, errors in cyan.
 
     Returns:
         ``(figure, picks)``: a ``Figure`` and ``{"best": [...], "worst": [...]}`` indices.
     """
+    from fcn_tutorial import scores as scoring
     from fcn_tutorial import viz
-    from fcn_tutorial.datasets import VOID, overlay
 
     order = np.argsort(scores, kind="stable")
     picks = {"best": order[::-1][:count].tolist(), "worst": order[:count].tolist()}
     fig = viz.new_figure(12, 2.4 * 2 * count, dpi=60)
     axes = fig.subplots(2 * count, 3)
     for row, (kind, index) in enumerate((k, i) for k in picks for i in picks[k]):
-        wrong = (predictions[index] != masks[index]) & (masks[index] != VOID)
+        image, mask, predicted = images[index], masks[index], predictions[index]
+        wrong = scoring.wrong_pixels(mask, predicted)
         panels = [
-            (overlay(images[index], masks[index]), f"image {index}: labels"),
-            (overlay(images[index], predictions[index]), f"{kind}: mean IU {scores[index]:.2f}"),
-            (np.where(wrong[..., None], [255, 0, 0], images[index] // 2), "errors in red"),
+            (viz.paint_labels(image, mask), f"image {index}: labels"),
+            (viz.paint_labels(image, predicted), f"{kind}: mean IU {scores[index]:.2f}"),
+            (viz.paint_labels(image // 2, mask, opacity=0.0, wrong=wrong), "errors in cyan"),
         ]
         for ax, (picture, title) in zip(axes[row], panels, strict=True):
             ax.imshow(picture.astype(np.uint8))
@@ -378,6 +362,7 @@ def run_demo(
     """
     from fcn_tutorial import training
     from fcn_tutorial.datasets import class_frequencies
+    from fcn_tutorial.scores import per_image_mean_iu
 
     started = time.perf_counter()
     config, notices = demo_config(profile, out, download, **overrides)

@@ -105,19 +105,24 @@ CONV_ANIMATIONS = (
 )
 
 
-def _conv_animation(config_name: str) -> Callable[[Path], None]:
+def _conv_animation(config_name: str, numbers: bool = True) -> Callable[[Path], None]:
+    """The writer of one convolution's animation, with numbers in the cells or without."""
     config = viz.CONV_CONFIGS[config_name]
 
     def write(path: Path) -> None:
-        input_values, kernel = viz.sample_conv_values(config["input_size"], config["kernel_size"])
         steps = viz.conv_step(config, 0)["output_size"] ** 2
-        animation = viz.animate(
-            lambda step: viz.plot_convolution_step(config, step, input_values, kernel), steps
-        )
-        animation.save(path)
+        assert steps == arithmetic.conv_output_size(**config) ** 2
+        values = (None, None)
+        if numbers:
+            values = viz.sample_conv_values(config["input_size"], config["kernel_size"])
+        viz.animate(lambda step: viz.plot_convolution_step(config, step, *values), steps).save(path)
 
     arguments = ", ".join(f"{key}={value!r}" for key, value in config.items())
-    write.__doc__ = f"Convolution, one frame per output cell: {arguments}."
+    write.__doc__ = (
+        f"Convolution, one frame per output cell: {arguments}."
+        if numbers
+        else f"The convolution that the transposed one undoes, no numbers: {arguments}."
+    )
     return write
 
 
@@ -145,12 +150,12 @@ def filters_on_chelsea(path: Path) -> None:
 
 
 def _pooling_animation(mode: str) -> Callable[[Path], None]:
+    config = {"input_size": 6, "pool_size": 2, "strides": 2, "padding": "valid", "mode": mode}
+
     def write(path: Path) -> None:
         x = np.random.default_rng(0).integers(0, 10, (6, 6))
-        steps = viz.pool_step(x, 2, 2, "valid", mode, 0)["output_size"] ** 2
-        viz.animate(lambda step: viz.plot_pooling_step(x, 2, 2, "valid", mode, step), steps).save(
-            path
-        )
+        steps = viz.pool_step(config, 0, x)["output_size"] ** 2
+        viz.animate(lambda step: viz.plot_pooling_step(config, step, x), steps).save(path)
 
     layer = "MaxPooling2D" if mode == "max" else "AveragePooling2D"
     write.__doc__ = f"{layer}(pool_size=2, strides=2) over a 6×6 grid of digits, step by step."
@@ -302,21 +307,8 @@ for _name in TRANSPOSED_ANIMATIONS:
     register(f"04_{_name.replace('_', '-')}.gif")(_transposed_animation(_name))
 
 
-def _plain_conv_animation(config_name: str) -> Callable[[Path], None]:
-    config = viz.CONV_CONFIGS[config_name]
-
-    def write(path: Path) -> None:
-        steps = viz.conv_step(config, 0)["output_size"] ** 2
-        assert steps == arithmetic.conv_output_size(**config) ** 2
-        viz.animate(lambda step: viz.plot_convolution_step(config, step), steps).save(path)
-
-    arguments = ", ".join(f"{key}={value!r}" for key, value in config.items())
-    write.__doc__ = f"The convolution that the transposed one undoes, no numbers: {arguments}."
-    return write
-
-
 for _name in CONV_PAIRS:
-    register(f"04_{_name.replace('_', '-')}.gif")(_plain_conv_animation(_name))
+    register(f"04_{_name.replace('_', '-')}.gif")(_conv_animation(_name, numbers=False))
 
 
 @register("04_no-padding-strides-transposed-scatter.gif")
