@@ -7,8 +7,8 @@ shares ``VOID = 11`` as "ignore this pixel", whatever its number of classes, so 
 loss setting (``ignore_class=VOID``) fits all of them.
 
 NumPy only, so that drawing code (``viz``, ``widgets``) can colour masks without
-importing the data loaders. ``fcn_tutorial.datasets`` re-exports every name. Introduced
-in ``01_segmentation_intro.ipynb``.
+importing the data loaders. ``fcn_tutorial.datasets`` re-exports the tables, ``colourize``
+and the statistics. Introduced in ``01_segmentation_intro.ipynb``.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def test_taps_times_kernel_is_reference_conv2d(config):
 def test_dilated_kernel_leaves_holes():
     config = viz.CONV_CONFIGS["dilation"]
     fig = viz.plot_convolution_step(config, step=4)
-    shade = to_rgba(viz.core.KERNEL_COLOR)[:3]
+    shade = to_rgba(viz.core.KERNEL_COLOUR)[:3]
     corners = {
         patch.get_xy()
         for patch in fig.axes[0].patches

@@ -16,10 +16,10 @@ from matplotlib.patches import Rectangle
 
 from fcn_tutorial.viz.core import (
     CELL_INCHES,
-    CURRENT_COLOR,
-    EDGE_COLOR,
-    KERNEL_COLOR,
-    OUTPUT_COLOR,
+    CURRENT_COLOUR,
+    EDGE_COLOUR,
+    KERNEL_COLOUR,
+    OUTPUT_COLOUR,
     new_figure,
 )
 
@@ -54,7 +54,7 @@ def grid_axes(width_units: float, height_units: float, dpi: float):
     return fig, ax
 
 
-def cell(ax, x, y, face, text=None, dashed=False, text_color="black", fontsize=11):
+def cell(ax, x, y, face, text=None, dashed=False, text_colour="black", fontsize=11):
     """One cell of a grid at (x, y), dashed for padding, with optional text."""
     ax.add_artist(
         Rectangle(
@@ -62,7 +62,7 @@ def cell(ax, x, y, face, text=None, dashed=False, text_color="black", fontsize=1
             1,
             1,
             facecolor=face,
-            edgecolor="#9aa5ad" if dashed else EDGE_COLOR,
+            edgecolor="#9aa5ad" if dashed else EDGE_COLOUR,
             linestyle=(0, (3, 2)) if dashed else "-",
             linewidth=0.8 if dashed else 1.0,
         )
@@ -74,13 +74,13 @@ def cell(ax, x, y, face, text=None, dashed=False, text_color="black", fontsize=1
             text,
             ha="center",
             va="center",
-            color=text_color,
+            color=text_colour,
             fontsize=fontsize,
             zorder=3,
         )
 
 
-def shade(ax, x, y, colour=KERNEL_COLOR, opacity=0.6):
+def shade(ax, x, y, colour=KERNEL_COLOUR, opacity=0.6):
     """Shade one cell, a kernel tap by default."""
     ax.add_artist(
         Rectangle((x, y), 1, 1, facecolor=colour, alpha=opacity, edgecolor="none", zorder=2)
@@ -118,7 +118,7 @@ def weight_label(ax, x, y, weight):
     )
 
 
-def outline_window(ax, origin, window, size, colour=KERNEL_COLOR):
+def outline_window(ax, origin, window, size, colour=KERNEL_COLOUR):
     """Frame the square (top, left) of ``size`` cells over a grid drawn at ``origin``.
 
     The kernel window by default; the transposed convolution's scatter view also frames
@@ -177,7 +177,7 @@ def draw_output(ax, origin, output_size, step, values=None):
                 ax,
                 origin[0] + c,
                 origin[1] + r,
-                CURRENT_COLOR if is_current else OUTPUT_COLOR,
+                CURRENT_COLOUR if is_current else OUTPUT_COLOUR,
                 text,
-                text_color="white" if is_current else "black",
+                text_colour="white" if is_current else "black",
             )

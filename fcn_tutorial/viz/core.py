@@ -27,13 +27,13 @@ __all__ = [
 ]
 
 # The guide's palette: blue input, white padding, dark kernel shade, cyan output.
-INPUT_COLOR = "#7fb2e5"
-PADDING_COLOR = "#ffffff"
-KERNEL_COLOR = "#1d3f73"
-OUTPUT_COLOR = "#a6e3e3"
-CURRENT_COLOR = "#138c8c"
-WINNER_COLOR = "#f2a93b"
-EDGE_COLOR = "#33414d"
+INPUT_COLOUR = "#7fb2e5"
+PADDING_COLOUR = "#ffffff"
+KERNEL_COLOUR = "#1d3f73"
+OUTPUT_COLOUR = "#a6e3e3"
+CURRENT_COLOUR = "#138c8c"
+WINNER_COLOUR = "#f2a93b"
+EDGE_COLOUR = "#33414d"
 
 CELL_INCHES = 0.42
 

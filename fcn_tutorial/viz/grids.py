@@ -21,9 +21,9 @@ from fcn_tutorial.viz.cells import (
     weight_label,
 )
 from fcn_tutorial.viz.core import (
-    INPUT_COLOR,
-    PADDING_COLOR,
-    WINNER_COLOR,
+    INPUT_COLOUR,
+    PADDING_COLOUR,
+    WINNER_COLOUR,
     TutorialFigure,
     keras_call,
 )
@@ -192,10 +192,10 @@ def plot_convolution_step(
                 ax,
                 x,
                 y,
-                INPUT_COLOR if inside else PADDING_COLOR,
+                INPUT_COLOUR if inside else PADDING_COLOUR,
                 text,
                 dashed=not inside,
-                text_color="white" if is_tap else "black",
+                text_colour="white" if is_tap else "black",
             )
             if is_tap:
                 shade(ax, x, y)
@@ -358,13 +358,13 @@ def plot_pooling_step(
                 ax,
                 px,
                 py,
-                INPUT_COLOR if inside else PADDING_COLOR,
+                INPUT_COLOUR if inside else PADDING_COLOUR,
                 text,
                 dashed=not inside,
-                text_color="white" if (r, c) in taps else "black",
+                text_colour="white" if (r, c) in taps else "black",
             )
             if winner:
-                shade(ax, px, py, WINNER_COLOR, opacity=1.0)
+                shade(ax, px, py, WINNER_COLOUR, opacity=1.0)
                 ax.texts[-1].set_color("black")
             elif (r, c) in taps:
                 shade(ax, px, py)

@@ -20,10 +20,10 @@ from fcn_tutorial.viz.cells import (
     weight_label,
 )
 from fcn_tutorial.viz.core import (
-    CURRENT_COLOR,
-    INPUT_COLOR,
-    OUTPUT_COLOR,
-    PADDING_COLOR,
+    CURRENT_COLOUR,
+    INPUT_COLOUR,
+    OUTPUT_COLOUR,
+    PADDING_COLOUR,
     TutorialFigure,
     keras_call,
 )
@@ -232,7 +232,7 @@ def _draw_scatter(geometry, input_values, kernel, output, dpi):
             current = (r, c) == (row, col)
             text = format_number(input_values[r, c]) if numeric else None
             x, y = origin[0] + c, origin[1] + r
-            cell(ax, x, y, INPUT_COLOR, text, text_color="white" if current else "black")
+            cell(ax, x, y, INPUT_COLOUR, text, text_colour="white" if current else "black")
             if current:
                 shade(ax, x, y)
     # What the canvas holds after this step's stamp: counts, or sums with numbers.
@@ -259,10 +259,10 @@ def _draw_scatter(geometry, input_values, kernel, output, dpi):
                 ax,
                 x,
                 y,
-                OUTPUT_COLOR if kept else PADDING_COLOR,
+                OUTPUT_COLOUR if kept else PADDING_COLOUR,
                 text,
                 dashed=not kept,
-                text_color="white" if is_tap else ("black" if kept else "#8a949c"),
+                text_colour="white" if is_tap else ("black" if kept else "#8a949c"),
                 fontsize=11 if numeric else 10,
             )
             if is_tap:
@@ -271,7 +271,7 @@ def _draw_scatter(geometry, input_values, kernel, output, dpi):
                     weight_label(ax, x, y, kernel.flat[tap_index[(r, c)]])
     outline_window(ax, canvas_origin, geometry["window"], geometry["span"])
     if canvas_size != output_size:
-        outline_window(ax, canvas_origin, (crop, crop), output_size, CURRENT_COLOR)
+        outline_window(ax, canvas_origin, (crop, crop), output_size, CURRENT_COLOUR)
     label_grid(ax, origin, size, f"input {size}×{size}")
     label = f"output {output_size}×{output_size}"
     if canvas_size != output_size:
@@ -312,10 +312,10 @@ def _draw_zero_insertion(geometry, input_values, kernel, output, dpi):
                 ax,
                 x,
                 y,
-                INPUT_COLOR if inside else PADDING_COLOR,
+                INPUT_COLOUR if inside else PADDING_COLOUR,
                 format_number(value) if numeric and inside else None,
                 dashed=not inside,
-                text_color="white" if is_tap else "black",
+                text_colour="white" if is_tap else "black",
             )
             if is_tap:
                 shade(ax, x, y)
