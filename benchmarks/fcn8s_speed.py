@@ -176,9 +176,9 @@ def _package_forward(model, backend: str, jit: bool):
 def measure_package(args, images, labels, gpu: bool, mixed: bool) -> dict:
     """Forward and training speed of the package's FCN-8s under the current Keras backend."""
     import keras
-    from fcn_tutorial.losses import MaskedSparseCrossEntropy
 
     from fcn_tutorial import hardware
+    from fcn_tutorial.losses import MaskedSparseCrossEntropy
     from fcn_tutorial.models import build_fcn
     from fcn_tutorial.speed import model_flops, time_call
 

@@ -67,6 +67,20 @@ def _as_batch(x: np.ndarray) -> tuple[np.ndarray, bool]:
     )
 
 
+_CONV_LAYOUT = "(kh, kw, in_channels, out_channels)"
+_TRANSPOSED_LAYOUT = "(kh, kw, out_channels, in_channels), as Conv2DTranspose.kernel"
+
+
+def _as_kernel(kernel, dtype, layout: str) -> np.ndarray:
+    """A kernel as 4-D ``layout``; a 2-D one is taken as one input and one output channel."""
+    kernel = np.asarray(kernel, dtype=dtype)
+    if kernel.ndim == 2:
+        kernel = kernel[:, :, None, None]
+    if kernel.ndim != 4:
+        raise ValueError(f"kernel must be {layout}, got shape {kernel.shape}.")
+    return kernel
+
+
 def padding_amounts(input_shape, kernel_size, strides=1, padding="valid", dilation_rate=1):
     """Zeros added before and after each spatial axis.
 
@@ -181,13 +195,7 @@ def conv2d(x, kernel, strides=1, padding="valid", dilation_rate=1, bias=None):
                [9., 9., 9.],
                [9., 9., 9.]], dtype=float32)
     """
-    kernel = np.asarray(kernel, dtype=np.float32)
-    if kernel.ndim == 2:
-        kernel = kernel[:, :, None, None]
-    if kernel.ndim != 4:
-        raise ValueError(
-            f"kernel must be (kh, kw, in_channels, out_channels), got shape {kernel.shape}."
-        )
+    kernel = _as_kernel(kernel, np.float32, _CONV_LAYOUT)
     channels = _as_batch(x)[0].shape[-1]
     if kernel.shape[2] != channels:
         raise ValueError(
@@ -218,9 +226,7 @@ def conv_matrix(kernel, input_shape, strides=1, padding="valid", dilation_rate=1
         >>> conv_matrix(np.ones((3, 3)), (4, 4)).shape
         (4, 16)
     """
-    kernel = np.asarray(kernel, dtype=np.float32)
-    if kernel.ndim == 2:
-        kernel = kernel[:, :, None, None]
+    kernel = _as_kernel(kernel, np.float32, _CONV_LAYOUT)
     shape = tuple(input_shape) if len(input_shape) == 3 else (*input_shape, 1)
     # Convolving each one-hot input gives one column of the matrix.
     basis = np.eye(int(np.prod(shape)), dtype=np.float32).reshape(-1, *shape)
@@ -311,14 +317,7 @@ def pooling_shift(image: np.ndarray, pool_size: int = 2) -> dict:
 def _transposed_setup(x, kernel, strides, padding, output_padding, dilation_rate):
     """Batch, kernel as (kh, kw, out, in) float, and each axis' arithmetic."""
     batch, single = _as_batch(x)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    if kernel.ndim == 2:
-        kernel = kernel[:, :, None, None]
-    if kernel.ndim != 4:
-        raise ValueError(
-            f"kernel must be (kh, kw, out_channels, in_channels), as Conv2DTranspose.kernel, "
-            f"got shape {kernel.shape}."
-        )
+    kernel = _as_kernel(kernel, np.float64, _TRANSPOSED_LAYOUT)
     if kernel.shape[3] != batch.shape[-1]:
         raise ValueError(
             f"the kernel expects {kernel.shape[3]} input channels but x has "

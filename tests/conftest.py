@@ -1,4 +1,5 @@
-"""Shared test set-up: the Keras backend, offline ImageNet weights, and skip reasons."""
+"""Shared test set-up: the Keras backend, offline ImageNet weights, skip reasons, and the
+random labels and logits the score and loss tests share."""
 
 import atexit
 import os
@@ -6,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -33,3 +35,18 @@ def keras_home():
     if not SHARED_KERAS_HOME.is_dir():
         pytest.skip(f"{SHARED_KERAS_HOME} is absent: no offline ImageNet weights here")
     return Path(os.environ["KERAS_HOME"])
+
+
+@pytest.fixture(scope="session")
+def random_batch():
+    """``make(rng, shape, num_classes, classes)``: labels (a fifth of them void) and logits."""
+    from fcn_tutorial.classes import NUM_CLASSES, VOID
+
+    def make(rng, shape=(2, 6, 7), num_classes=NUM_CLASSES, classes=None):
+        classes = np.arange(num_classes) if classes is None else np.asarray(classes)
+        labels = rng.choice(classes, size=shape)
+        labels[rng.random(shape) < 0.2] = VOID
+        logits = rng.normal(size=(*shape, num_classes)).astype("float32")
+        return labels, logits
+
+    return make

@@ -1,4 +1,4 @@
-"""Tests for ``fcn_tutorial.datasets``: class metadata, colouring and the synthetic streets."""
+"""Tests for ``fcn_tutorial.datasets``: the synthetic streets (class metadata: test_classes)."""
 
 import subprocess
 import sys
@@ -9,12 +9,8 @@ import pytest
 from fcn_tutorial.datasets import (
     CLASS_NAMES,
     NUM_CLASSES,
-    PALETTE,
     VOID,
     class_frequencies,
-    colorize,
-    legend_handles,
-    overlay,
     synthetic_drive,
     synthetic_driving,
     throughput,
@@ -45,71 +41,6 @@ def mean_iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # -- metadata and colouring -------------------------------------------------------------
-
-
-def test_class_metadata_is_camvid_segnet():
-    assert len(CLASS_NAMES) == NUM_CLASSES == 11
-    assert VOID == 11
-    assert PALETTE.shape == (12, 3) and PALETTE.dtype == np.uint8
-    assert tuple(PALETTE[ROAD]) == (128, 64, 128)
-    assert tuple(PALETTE[CLASS_NAMES.index("Pavement")]) == (60, 40, 222)
-    assert tuple(PALETTE[VOID]) == (0, 0, 0)
-    assert len({tuple(colour) for colour in PALETTE}) == 12  # every label its own colour
-
-
-def test_colorize_maps_each_label_to_its_colour():
-    mask = np.array([[0, 3], [8, VOID]], dtype=np.uint8)
-    colours = colorize(mask)
-    assert colours.shape == (2, 2, 3) and colours.dtype == np.uint8
-    np.testing.assert_array_equal(colours[0, 1], PALETTE[ROAD])
-    np.testing.assert_array_equal(colours[1, 1], (0, 0, 0))
-
-
-def test_colorize_names_out_of_range_labels():
-    mask = np.array([[0, 12], [255, 3]], dtype=np.uint8)
-    with pytest.raises(ValueError, match=r"\[12, 255\].*VOID=11"):
-        colorize(mask)
-    with pytest.raises(ValueError, match="integer"):
-        colorize(mask.astype(np.float32))
-
-
-def test_overlay_keeps_the_photo_under_void():
-    image = np.full((4, 5, 3), 200, dtype=np.uint8)
-    mask = np.full((4, 5), ROAD, dtype=np.uint8)
-    mask[0] = VOID
-    blended = overlay(image, mask, alpha=0.5)
-    assert blended.shape == (4, 5, 3) and blended.dtype == np.uint8
-    np.testing.assert_array_equal(blended[0], image[0])
-    np.testing.assert_array_equal(blended[1, 0], (164, 132, 164))  # halfway to (128, 64, 128)
-    np.testing.assert_array_equal(overlay(image, mask, alpha=1.0)[2, 2], PALETTE[ROAD])
-
-
-def test_overlay_rejects_bad_arguments():
-    image = np.zeros((4, 5, 3), dtype=np.uint8)
-    with pytest.raises(ValueError, match="alpha"):
-        overlay(image, np.zeros((4, 5), dtype=np.uint8), alpha=1.5)
-    with pytest.raises(ValueError, match="do not match"):
-        overlay(image, np.zeros((5, 4), dtype=np.uint8))
-
-
-def test_legend_handles():
-    handles = legend_handles()
-    assert [h.get_label() for h in handles] == list(CLASS_NAMES)
-    np.testing.assert_allclose(handles[ROAD].get_facecolor()[:3], PALETTE[ROAD] / 255)
-    assert [h.get_label() for h in legend_handles([CAR, VOID])] == ["Car", "void"]
-    with pytest.raises(ValueError, match="unknown"):
-        legend_handles([12])
-
-
-def test_class_frequencies_ignores_void():
-    masks = np.array([[[0, 0], [3, VOID]]], dtype=np.uint8)
-    freq = class_frequencies(masks)
-    assert freq.shape == (NUM_CLASSES,)
-    np.testing.assert_allclose(freq[[SKY, ROAD]], [2 / 3, 1 / 3])
-    assert freq.sum() == pytest.approx(1.0)
-    np.testing.assert_array_equal(class_frequencies(np.full((2, 2), VOID)), np.zeros(11))
-    with pytest.raises(ValueError):
-        class_frequencies(np.array([[-1, 0]]))
 
 
 # -- synthetic_driving ------------------------------------------------------------------

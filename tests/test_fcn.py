@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 
-from fcn_tutorial import metrics, models
+from fcn_tutorial import losses, models
 from fcn_tutorial.datasets import NUM_CLASSES
 from fcn_tutorial.models import fcn as fcn_module
 from fcn_tutorial.models import graph as graph_module
@@ -194,15 +194,15 @@ def test_saved_fcn_reloads_with_its_layers_loss_and_metric(tmp_path):
         model.get_layer(name).set_weights([rng.normal(size=kernel.shape).astype("float32"), bias])
     model.compile(
         optimizer="sgd",
-        loss=metrics.MaskedSparseCrossEntropy(class_weights=[1.0] * NUM_CLASSES),
-        metrics=[metrics.StreamingMeanIoU(NUM_CLASSES)],
+        loss=losses.MaskedSparseCrossEntropy(class_weights=[1.0] * NUM_CLASSES),
+        metrics=[losses.MeanIU(NUM_CLASSES)],
     )
     path = tmp_path / "fcn8s.keras"
     model.save(path)
     reloaded = keras.saving.load_model(path)
     images = _random_images((1, 97, 131, 3))
     np.testing.assert_allclose(reloaded(images), model(images), rtol=1e-5, atol=1e-6)
-    assert isinstance(reloaded.loss, metrics.MaskedSparseCrossEntropy)
+    assert isinstance(reloaded.loss, losses.MaskedSparseCrossEntropy)
     assert reloaded.loss.class_weights == [1.0] * NUM_CLASSES
 
 

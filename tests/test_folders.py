@@ -10,7 +10,7 @@ from fcn_tutorial.datasets import (
     KITTI_COLOURS,
     PALETTE,
     VOID,
-    colorize,
+    colourize,
     folder_paths,
     kitti_road_paths,
     load_folder,
@@ -62,13 +62,13 @@ def test_load_folder_reads_index_masks_in_name_order(folder):
 
 def test_colour_masks_map_through_a_palette_array_or_dict(tmp_path):
     image, mask = random_pair()
-    save(colorize(mask), tmp_path / "mask.png")
+    save(colourize(mask), tmp_path / "mask.png")
     np.testing.assert_array_equal(read_mask(tmp_path / "mask.png", palette=PALETTE), mask)
     as_dict = {tuple(int(c) for c in PALETTE[label]): label for label in range(VOID + 1)}
     np.testing.assert_array_equal(read_mask(tmp_path / "mask.png", palette=as_dict), mask)
     with pytest.raises(ValueError, match="pass palette="):
         read_mask(tmp_path / "mask.png")
-    painted = colorize(mask)
+    painted = colourize(mask)
     painted[3, 4] = (1, 2, 3)
     save(painted, tmp_path / "odd.png")
     with pytest.raises(ValueError, match=r"odd\.png has 1 pixels .*\(1, 2, 3\)"):

@@ -12,6 +12,14 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from fcn_tutorial import arithmetic, reference, viz
+from fcn_tutorial.classes import (
+    CLASS_NAMES,
+    ERROR_COLOUR,
+    KITTI_CLASS_NAMES,
+    KITTI_PALETTE,
+    PALETTE,
+    VOID,
+)
 
 EXTRA_CONFIGS = [
     {"input_size": 6, "kernel_size": 3, "strides": 2, "padding": "same"},
@@ -98,7 +106,7 @@ def test_taps_times_kernel_is_reference_conv2d(config):
 def test_dilated_kernel_leaves_holes():
     config = viz.CONV_CONFIGS["dilation"]
     fig = viz.plot_convolution_step(config, step=4)
-    shade = to_rgba(viz.core.KERNEL_COLOR)[:3]
+    shade = to_rgba(viz.core.KERNEL_COLOUR)[:3]
     corners = {
         patch.get_xy()
         for patch in fig.axes[0].patches
@@ -135,8 +143,9 @@ def test_convolution_step_rejects_bad_input():
 def test_pool_step_winner_and_average(pool_size, strides, padding):
     x = np.random.default_rng(1).integers(0, 100, (7, 7))
     pooled_max = reference.max_pool2d(x[..., None], pool_size, strides, padding)[..., 0]
+    config = {"input_size": 7, "pool_size": pool_size, "strides": strides, "padding": padding}
     for step in range(pooled_max.size):
-        state = viz.pool_step(x, pool_size, strides, padding, "max", step)
+        state = viz.pool_step(config, step, x)
         pad = state["pad"][0]
         window = [
             (r - pad, c - pad) for r, c in state["taps"] if 0 <= r - pad < 7 and 0 <= c - pad < 7
@@ -144,18 +153,36 @@ def test_pool_step_winner_and_average(pool_size, strides, padding):
         values = [x[cell] for cell in window]
         assert state["winner"] == window[int(np.argmax(values))]
         assert x[state["winner"]] == state["output_value"] == pooled_max[state["position"]]
-        average = viz.pool_step(x, pool_size, strides, padding, "avg", step)
+        average = viz.pool_step({**config, "mode": "avg"}, step, x)
         assert average["winner"] is None
         assert average["output_value"] == pytest.approx(np.mean(values))
 
 
 def test_pooling_frame_draws_and_rejects_conv_padding():
     x = np.arange(16).reshape(4, 4)
-    assert isinstance(viz.plot_pooling_step(x, 2, step=3), Figure)
+    config = {"input_size": 4, "pool_size": 2}
+    assert isinstance(viz.plot_pooling_step(config, 3, x), Figure)
     with pytest.raises(ValueError, match="valid"):
-        viz.pool_step(x, 2, padding=1)
+        viz.pool_step({**config, "padding": 1}, 0, x)
     with pytest.raises(ValueError, match="max"):
-        viz.pool_step(x, 2, mode="median")
+        viz.pool_step({**config, "mode": "median"}, 0, x)
+    with pytest.raises(ValueError, match=r"\(5, 5\) array"):
+        viz.pool_step({**config, "input_size": 5}, 0, x)
+
+
+def test_keras_calls_spell_an_int_padding_as_the_layer_keras_needs():
+    assert viz.keras_call("Conv2D", kernel_size=3, padding="same") == (
+        "Conv2D(kernel_size=3, padding='same')"
+    )
+    assert viz.keras_call("Conv2D", kernel_size=np.int64(3), padding=2) == (
+        "ZeroPadding2D(2) then Conv2D(kernel_size=3, padding='valid')"
+    )
+    assert viz.keras_call("Conv2DTranspose", strides=2, padding=1, output_padding=None) == (
+        "Conv2DTranspose(strides=2, padding='valid', output_padding=None) + Cropping2D(1)"
+    )
+    assert viz.pooling_call({"input_size": 6, "pool_size": 3, "mode": "avg"}) == (
+        "AveragePooling2D(pool_size=3, strides=3, padding='valid')"
+    )
 
 
 def test_receptive_field_box_matches_arithmetic():
@@ -269,3 +296,64 @@ def test_transposed_frame_rejects_bad_views_and_values():
         viz.plot_transposed_step(config, 0, view="matrix")
     with pytest.raises(ValueError, match="sample_conv_values"):
         viz.plot_transposed_step(config, 0, "scatter", np.ones((3, 3)), np.ones((3, 3)))
+
+
+# --- Label maps ------------------------------------------------------------------------------
+
+ROAD, CAR = CLASS_NAMES.index("Road"), CLASS_NAMES.index("Car")
+
+
+def test_paint_labels_keeps_the_photo_under_void():
+    image = np.full((4, 5, 3), 200, dtype=np.uint8)
+    mask = np.full((4, 5), ROAD, dtype=np.uint8)
+    mask[0] = VOID
+    blended = viz.paint_labels(image, mask, opacity=0.5)
+    assert blended.shape == (4, 5, 3) and blended.dtype == np.uint8
+    np.testing.assert_array_equal(blended[0], image[0])
+    np.testing.assert_array_equal(blended[1, 0], (164, 132, 164))  # halfway to (128, 64, 128)
+    np.testing.assert_array_equal(viz.paint_labels(image, mask, opacity=1.0)[2, 2], PALETTE[ROAD])
+
+
+def test_paint_labels_rejects_bad_arguments():
+    image = np.zeros((4, 5, 3), dtype=np.uint8)
+    with pytest.raises(ValueError, match="opacity"):
+        viz.paint_labels(image, np.zeros((4, 5), dtype=np.uint8), opacity=1.5)
+    with pytest.raises(ValueError, match="do not match"):
+        viz.paint_labels(image, np.zeros((5, 4), dtype=np.uint8))
+    with pytest.raises(ValueError, match="integers"):
+        viz.paint_labels(image, np.zeros((4, 5), dtype=np.float32))
+    with pytest.raises(ValueError, match=r"label 12 .* colours only for 0..11"):
+        viz.paint_labels(image, np.full((4, 5), 12, dtype=np.uint8))
+
+
+def test_paint_labels_hides_classes_and_paints_mistakes_over_everything():
+    photo = np.full((2, 3, 3), 100, dtype=np.uint8)
+    mask = np.array([[ROAD, CAR, VOID], [ROAD, 20, CAR]], dtype=np.uint8)
+    shown = [k != CAR for k in range(len(CLASS_NAMES))]
+    labels = viz.paint_labels(np.zeros_like(photo), mask, shown=shown, opacity=1.0)
+    # Over black at full opacity: the label map alone, black where hidden, void or unnamed.
+    np.testing.assert_array_equal(labels[0, 0], PALETTE[ROAD])
+    assert not labels[0, 1:].any() and not labels[1, 1:].any()
+    wrong = np.array([[False, True, False], [False, False, False]])
+    painted = viz.paint_labels(photo, mask, opacity=0.0, shown=shown, wrong=wrong)
+    np.testing.assert_array_equal(painted[0, 1], ERROR_COLOUR)
+    np.testing.assert_array_equal(painted[~wrong], photo[~wrong])
+    # ignore_class=None paints the void label with its palette row (black for CamVid).
+    everything = viz.paint_labels(photo[:1], mask[:1], opacity=1.0, ignore_class=None)
+    np.testing.assert_array_equal(everything[0], PALETTE[[ROAD, CAR, VOID]])
+    with pytest.raises(ValueError, match="label 20"):  # a label with no colour is an error
+        viz.paint_labels(photo, mask)
+
+
+def test_legend_handles():
+    handles = viz.legend_handles()
+    assert [h.get_label() for h in handles] == list(CLASS_NAMES)
+    np.testing.assert_allclose(handles[ROAD].get_facecolor()[:3], PALETTE[ROAD] / 255)
+    assert [h.get_label() for h in viz.legend_handles([CAR, VOID])] == ["Car", "void"]
+    with pytest.raises(ValueError, match="unknown"):
+        viz.legend_handles([12])
+    kitti = viz.legend_handles(None, KITTI_CLASS_NAMES, KITTI_PALETTE, labels=["a 40%", "b 60%"])
+    assert [h.get_label() for h in kitti] == ["a 40%", "b 60%"]
+    np.testing.assert_allclose(kitti[1].get_facecolor()[:3], KITTI_PALETTE[1] / 255)
+    with pytest.raises(ValueError, match="one each"):
+        viz.legend_handles([0], labels=["a", "b"])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from fcn_tutorial import arithmetic, reference, viz, widgets
+from fcn_tutorial.classes import ERROR_COLOUR
 
 keras = pytest.importorskip("keras")
 layers = keras.layers
@@ -397,11 +398,11 @@ def test_skip_explorer_redraws_and_paints_errors_only_where_wrong():
     drawings = {bytes(explorer.image.value)}
     assert set(explorer.panels()) == {"prediction", "truth"}
     explorer.controls["errors"].value = True
-    painted = np.all(explorer.panels()["prediction"] == [255, 0, 255], axis=-1)
+    painted = np.all(explorer.panels()["prediction"] == ERROR_COLOUR, axis=-1)
     np.testing.assert_array_equal(painted, (truth != 11) & (predictions["fcn32s"] != truth))
     drawings.add(bytes(explorer.image.value))
     explorer.controls["opacity"].value = 100
-    assert explorer.state["alpha"] == 1.0
+    assert explorer.state["opacity"] == 1.0
     # At full opacity a pixel shows its class colour; the truth leaves void pixels bare.
     panels = explorer.panels()
     np.testing.assert_array_equal(panels["prediction"][5, 0], explorer.palette[0])
@@ -409,7 +410,7 @@ def test_skip_explorer_redraws_and_paints_errors_only_where_wrong():
     np.testing.assert_array_equal(panels["truth"][0, 0], image[0, 0])
     drawings.add(bytes(explorer.image.value))
     explorer.controls["variant"].value = "fcn8s"
-    assert not np.all(explorer.panels()["prediction"] == [255, 0, 255], axis=-1).any()
+    assert not np.all(explorer.panels()["prediction"] == ERROR_COLOUR, axis=-1).any()
     drawings.add(bytes(explorer.image.value))
     explorer.controls["truth"].value = False
     assert set(explorer.panels()) == {"prediction"}
@@ -423,8 +424,8 @@ def test_skip_explorer_redraws_and_paints_errors_only_where_wrong():
 
 def test_skip_explorer_without_truth_shows_predictions_only():
     image, predictions, _ = skip_scene()
-    explorer = widgets.SkipExplorer(image, predictions, alpha=0.3)
-    assert set(explorer.controls) == {"variant", "opacity"} and explorer.state["alpha"] == 0.3
+    explorer = widgets.SkipExplorer(image, predictions, opacity=0.3)
+    assert set(explorer.controls) == {"variant", "opacity"} and explorer.state["opacity"] == 0.3
     assert explorer.state["scores"] == {} and explorer.state["pixel_accuracy"] is None
     assert set(explorer.panels()) == {"prediction"}
     assert isinstance(explorer.figure(), viz.TutorialFigure)
@@ -439,9 +440,9 @@ def test_skip_explorer_without_truth_shows_predictions_only():
         ({"predictions": {"fcn8s": np.zeros((8, 24), "uint8")}}, "at the image's size"),
         ({"predictions": {"fcn8s": np.full((16, 24), 40, "uint8")}}, "palette"),
         ({"image": np.zeros((16, 24), "uint8")}, r"\(H, W, 3\)"),
-        ({"alpha": 1.5}, "between 0 and 1"),
+        ({"opacity": 1.5}, "between 0 and 1"),
     ],
-    ids=["empty", "variant", "truth", "shape", "label", "image", "alpha"],
+    ids=["empty", "variant", "truth", "shape", "label", "image", "opacity"],
 )
 def test_skip_explorer_rejects_bad_input(change, message):
     image, predictions, truth = skip_scene()
@@ -500,17 +501,17 @@ def test_heatmap_explorer_follows_its_controls(heatmap_photo):
 def test_heatmap_explorer_caches_each_size_and_redraws(heatmap_photo):
     calls = []
     explorer = widgets.HeatmapExplorer(
-        bright_dark_predict(calls), heatmap_photo, sizes=(64, 128), alpha=0.5
+        bright_dark_predict(calls), heatmap_photo, sizes=(64, 128), opacity=0.5
     )
     assert explorer.class_names == ["class 0", "class 1"]
     before = bytes(explorer.image.value)
-    explorer.controls["alpha"].value = 0.75
+    explorer.controls["opacity"].value = 0.75
     explorer.controls["class_index"].value = 0
     explorer.controls["input_size"].value = 128
     explorer.controls["input_size"].value = 64
-    explorer.controls["alpha"].value = 0.5
+    explorer.controls["opacity"].value = 0.5
     assert len(calls) == 2, "moving the class or the opacity must not rerun the model"
-    assert explorer.state["alpha"] == 0.5 and bytes(explorer.image.value) != before
+    assert explorer.state["opacity"] == 0.5 and bytes(explorer.image.value) != before
     bundle = explorer._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == bytes(explorer.image.value)
     assert "bright" not in explorer.readout.value and "class 0" in explorer.readout.value
@@ -518,10 +519,10 @@ def test_heatmap_explorer_caches_each_size_and_redraws(heatmap_photo):
 
 def test_heatmap_overlay_blends_the_map_over_the_photo(heatmap_photo):
     explorer = widgets.HeatmapExplorer(
-        bright_dark_predict([]), heatmap_photo, sizes=(96,), alpha=0.0
+        bright_dark_predict([]), heatmap_photo, sizes=(96,), opacity=0.0
     )
     np.testing.assert_array_equal(explorer.overlay(), heatmap_photo)
-    explorer.controls["alpha"].value = 1.0
+    explorer.controls["opacity"].value = 1.0
     explorer.controls["class_index"].value = 0
     overlay = explorer.overlay()
     from matplotlib import colormaps
@@ -542,7 +543,7 @@ def test_heatmap_explorer_offers_extra_classes_and_reports_bad_input(heatmap_pho
         ({"sizes": (64,), "size": 96}, "not one of sizes"),
         ({"class_names": ["one"]}, "one name per class"),
         ({"extra_classes": (5,)}, "not in 0..1"),
-        ({"alpha": 1.5}, "between 0 and 1"),
+        ({"opacity": 1.5}, "between 0 and 1"),
     ]
     for arguments, message in bad:
         with pytest.raises(ValueError, match=message):

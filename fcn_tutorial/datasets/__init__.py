@@ -6,7 +6,9 @@ listed below sit behind it, each knowing one source. ``locate_camvid`` says wher
 complete CamVid copy is.
 
 - ``splits``: ``load_split`` and ``Split``.
-- ``classes``: class names, ``PALETTE``, ``VOID``, ``colorize``, ``overlay``, legends.
+- class names, ``PALETTE``, ``VOID``, the KITTI tables, ``colourize`` and the class
+  statistics, re-exported from :mod:`fcn_tutorial.classes` (they live there so that
+  drawing code can colour masks without importing the loaders).
 - ``synthetic``: ``synthetic_driving`` and ``synthetic_drive``, the offline default data.
 - ``camvid``: ``load_camvid``, downloaded once and checked against a sha256 manifest;
   ``locate_camvid``; ``camvid.is_complete`` checks one folder.
@@ -23,6 +25,18 @@ complete CamVid copy is.
 prints how fast this machine draws scenes.
 """
 
+from fcn_tutorial.classes import (
+    CLASS_NAMES,
+    KITTI_CLASS_NAMES,
+    KITTI_COLOURS,
+    KITTI_PALETTE,
+    NUM_CLASSES,
+    PALETTE,
+    VOID,
+    class_frequencies,
+    colourize,
+    median_frequency_weights,
+)
 from fcn_tutorial.datasets.augment import Augmentation, augment_pair, pad_pair, resize_pair
 from fcn_tutorial.datasets.camvid import (
     CAMVID_URL,
@@ -32,20 +46,7 @@ from fcn_tutorial.datasets.camvid import (
     load_camvid,
     locate_camvid,
 )
-from fcn_tutorial.datasets.classes import (
-    CLASS_NAMES,
-    NUM_CLASSES,
-    PALETTE,
-    VOID,
-    class_frequencies,
-    colorize,
-    legend_handles,
-    overlay,
-)
 from fcn_tutorial.datasets.folders import (
-    KITTI_CLASS_NAMES,
-    KITTI_COLOURS,
-    KITTI_PALETTE,
     folder_paths,
     load_folder,
     read_image,
@@ -64,10 +65,9 @@ __all__ = [
     "NUM_CLASSES",
     "VOID",
     "PALETTE",
-    "colorize",
-    "overlay",
-    "legend_handles",
+    "colourize",
     "class_frequencies",
+    "median_frequency_weights",
     "synthetic_driving",
     "synthetic_drive",
     "CAMVID_URL",

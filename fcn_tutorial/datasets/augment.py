@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 from PIL import Image
 
-from fcn_tutorial.datasets.classes import VOID
+from fcn_tutorial.classes import VOID
 
 __all__ = [
     "Augmentation",

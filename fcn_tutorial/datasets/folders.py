@@ -26,14 +26,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from fcn_tutorial.classes import (
+    NUM_CLASSES,
+    VOID,
+)
 from fcn_tutorial.datasets.augment import resize_pair
-from fcn_tutorial.datasets.classes import NUM_CLASSES, VOID
 
 __all__ = [
     "IMAGE_SUFFIXES",
-    "KITTI_CLASS_NAMES",
-    "KITTI_COLOURS",
-    "KITTI_PALETTE",
     "folder_paths",
     "load_folder",
     "load_pairs",
@@ -46,13 +46,6 @@ __all__ = [
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
-KITTI_CLASS_NAMES = ("not road", "road")
-# KITTI paints road magenta, the rest red, and leaves pixels it does not judge black.
-KITTI_COLOURS = {(255, 0, 0): 0, (255, 0, 255): 1, (0, 0, 0): VOID}
-KITTI_PALETTE = np.full((VOID + 1, 3), 128, dtype=np.uint8)
-for _colour, _label in KITTI_COLOURS.items():
-    KITTI_PALETTE[_label] = _colour
-KITTI_PALETTE.setflags(write=False)
 
 # Conversions that keep a photo usable; each is reported once per call.
 _CONVERSIONS = {

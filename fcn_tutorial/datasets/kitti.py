@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fcn_tutorial.datasets.folders import KITTI_CLASS_NAMES, KITTI_COLOURS, load_pairs
+from fcn_tutorial.classes import KITTI_CLASS_NAMES, KITTI_COLOURS
+from fcn_tutorial.datasets.folders import load_pairs
 
 __all__ = ["KITTI_URL", "kitti_road_paths", "load_kitti_road"]
 

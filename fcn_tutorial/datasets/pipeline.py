@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from fcn_tutorial.classes import NUM_CLASSES, VOID
 from fcn_tutorial.datasets.augment import Augmentation, augment_pair, crop_pair
-from fcn_tutorial.datasets.classes import NUM_CLASSES, VOID
 from fcn_tutorial.datasets.folders import read_pair
 
 __all__ = ["SegmentationSequence"]

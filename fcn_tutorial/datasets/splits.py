@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fcn_tutorial.classes import CLASS_NAMES, NUM_CLASSES
 from fcn_tutorial.datasets import camvid
-from fcn_tutorial.datasets.classes import CLASS_NAMES, NUM_CLASSES
 from fcn_tutorial.datasets.folders import (
     KITTI_CLASS_NAMES,
     KITTI_COLOURS,

@@ -21,11 +21,11 @@ __all__ = ["skip_architecture", "vgg16_architecture"]
 
 _STAGE_COLOURS = {
     "image": "#f2f2f2",
-    "conv": viz.core.INPUT_COLOR,
-    "pool": viz.core.WINNER_COLOR,
+    "conv": viz.core.INPUT_COLOUR,
+    "pool": viz.core.WINNER_COLOUR,
     "Flatten": "#dddddd",
     "Dense": "#f4b6b0",
-    "from dense": viz.core.OUTPUT_COLOR,
+    "from dense": viz.core.OUTPUT_COLOUR,
 }
 
 
@@ -51,7 +51,7 @@ def _draw_stages(ax, stages: list[dict], rows: list[int], title: str) -> None:
                 0.72,
                 boxstyle="round,pad=0.0,rounding_size=0.12",
                 facecolor=_stage_colour(stage),
-                edgecolor=viz.core.EDGE_COLOR,
+                edgecolor=viz.core.EDGE_COLOUR,
                 linewidth=0.8,
             )
         )

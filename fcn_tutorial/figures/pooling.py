@@ -15,12 +15,12 @@ __all__ = ["pooling_shift_invariance", "vgg16_receptive_fields"]
 
 
 def _pooling_animation(mode: str) -> Callable[[Path], None]:
+    config = {"input_size": 6, "pool_size": 2, "strides": 2, "padding": "valid", "mode": mode}
+
     def write(path: Path) -> None:
         x = np.random.default_rng(0).integers(0, 10, (6, 6))
-        steps = viz.pool_step(x, 2, 2, "valid", mode, 0)["output_size"] ** 2
-        viz.animate(lambda step: viz.plot_pooling_step(x, 2, 2, "valid", mode, step), steps).save(
-            path
-        )
+        steps = viz.pool_step(config, 0, x)["output_size"] ** 2
+        viz.animate(lambda step: viz.plot_pooling_step(config, step, x), steps).save(path)
 
     layer = "MaxPooling2D" if mode == "max" else "AveragePooling2D"
     write.__doc__ = f"{layer}(pool_size=2, strides=2) over a 6×6 grid of digits, step by step."

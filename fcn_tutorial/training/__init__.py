@@ -23,7 +23,6 @@ from fcn_tutorial.training.evaluation import (
     PAPER_METRICS,
     evaluate,
     load_model,
-    majority_baseline,
     predict_masks,
     scores_to_json,
 )
@@ -41,7 +40,6 @@ __all__ = [
     "evaluate",
     "predict_masks",
     "load_model",
-    "majority_baseline",
     "scores_to_json",
     "mixed_policy",
     "write_json",

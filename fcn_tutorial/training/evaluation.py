@@ -23,7 +23,6 @@ __all__ = [
     "load_model",
     "predict_masks",
     "evaluate",
-    "majority_baseline",
     "scores_to_json",
 ]
 
@@ -153,27 +152,6 @@ def evaluate(
             )
         confusion += confusion_matrix(mask, prediction, num_classes, ignore_class)
     return {**segmentation_scores(confusion), "confusion": confusion}
-
-
-def majority_baseline(train_masks, val_masks, num_classes: int) -> dict:
-    """The scores of predicting the training set's most common class everywhere.
-
-    The bar any trained model must clear: on street scenes "all road" or "all
-    building" already gets a pixel accuracy of a third or more.
-
-    Returns:
-        dict: ``class`` (the majority class) and the scores of
-        :func:`~fcn_tutorial.scores.segmentation_scores` on ``val_masks``.
-    """
-    counts = np.zeros(num_classes, dtype=np.int64)
-    for mask in train_masks:
-        mask = np.asarray(mask)
-        counts += np.bincount(mask[mask != VOID].ravel(), minlength=num_classes)[:num_classes]
-    majority = int(counts.argmax())
-    confusion = sum(
-        confusion_matrix(m, np.full_like(np.asarray(m), majority), num_classes) for m in val_masks
-    )
-    return {"class": majority, **segmentation_scores(confusion)}
 
 
 def scores_to_json(scores: dict, class_names) -> dict:

@@ -18,13 +18,14 @@ import time
 import keras
 
 from fcn_tutorial import datasets, hardware
+from fcn_tutorial.classes import median_frequency_weights
 from fcn_tutorial.datasets.pipeline import SegmentationSequence
 from fcn_tutorial.losses import MaskedSparseCrossEntropy, MeanIU
 from fcn_tutorial.models import backbone_layers, build_fcn
-from fcn_tutorial.scores import median_frequency_weights
+from fcn_tutorial.scores import majority_baseline
 from fcn_tutorial.training.callbacks import Checkpoints, Throughput, TimeBudget
 from fcn_tutorial.training.config import TrainConfig, mixed_policy
-from fcn_tutorial.training.evaluation import evaluate, majority_baseline, scores_to_json
+from fcn_tutorial.training.evaluation import evaluate, scores_to_json
 from fcn_tutorial.training.run import Run
 
 __all__ = ["train", "load_data"]

@@ -11,8 +11,8 @@ itself in a notebook, and the caller decides whether to show, save or animate it
 
 Introduced in ``02_convolution.ipynb`` (grids, animations, feature maps),
 ``03_pooling.ipynb`` (pooling, receptive fields) and ``04_transposed_convolution.ipynb``
-(transposed convolution, both views); ``07_self_driving_demo.ipynb`` (label maps, errors
-and one frame's scores).
+(transposed convolution, both views); ``01_segmentation_intro.ipynb`` and
+``07_self_driving_demo.ipynb`` (label maps over photos, mistakes, legends).
 """
 
 from fcn_tutorial.viz import core, fields, grids, labels, results, transposed

@@ -18,6 +18,7 @@ __all__ = [
     "figure_to_array",
     "figure_to_png",
     "message_figure",
+    "keras_call",
     "plot_feature_maps",
     "plot_images",
     "draw_kernel",
@@ -26,13 +27,13 @@ __all__ = [
 ]
 
 # The guide's palette: blue input, white padding, dark kernel shade, cyan output.
-INPUT_COLOR = "#7fb2e5"
-PADDING_COLOR = "#ffffff"
-KERNEL_COLOR = "#1d3f73"
-OUTPUT_COLOR = "#a6e3e3"
-CURRENT_COLOR = "#138c8c"
-WINNER_COLOR = "#f2a93b"
-EDGE_COLOR = "#33414d"
+INPUT_COLOUR = "#7fb2e5"
+PADDING_COLOUR = "#ffffff"
+KERNEL_COLOUR = "#1d3f73"
+OUTPUT_COLOUR = "#a6e3e3"
+CURRENT_COLOUR = "#138c8c"
+WINNER_COLOUR = "#f2a93b"
+EDGE_COLOUR = "#33414d"
 
 CELL_INCHES = 0.42
 
@@ -108,15 +109,52 @@ def message_figure(
     return fig
 
 
-def _format_number(value: float) -> str:
-    value = float(value)
-    return str(int(value)) if value.is_integer() else f"{round(value, 2):g}"
+# What Keras adds around a layer that takes only "valid" or "same" for an int padding p.
+_INT_PADDING = {
+    "Conv2D": ("ZeroPadding2D({}) then ", ""),
+    "Conv2DTranspose": ("", " + Cropping2D({})"),
+}
+
+
+def keras_call(layer: str, **arguments) -> str:
+    """The Keras layer call that a drawing or an explorer stands for, as text.
+
+    ``Conv2D`` and ``Conv2DTranspose`` take only ``"valid"`` or ``"same"``; an int
+    ``padding`` is spelled as the layer Keras needs beside them: ``ZeroPadding2D``
+    before a convolution, ``Cropping2D`` after a transposed one.
+
+    Args:
+        layer: the class name, e.g. ``"Conv2D"``, ``"MaxPooling2D"``.
+        **arguments: its arguments, in the order to print them.
+
+    Returns:
+        str: the call, strings quoted.
+
+    Example:
+        >>> keras_call("Conv2D", filters=1, kernel_size=3, padding=1)
+        "ZeroPadding2D(1) then Conv2D(filters=1, kernel_size=3, padding='valid')"
+    """
+    before = after = ""
+    padding = arguments.get("padding")
+    if layer in _INT_PADDING and not isinstance(padding, str | None):
+        before, after = (text.format(padding) for text in _INT_PADDING[layer])
+        arguments["padding"] = "valid"
+    # Strings quoted, numbers as they print (a NumPy integer's repr would name its type).
+    listed = ", ".join(
+        f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
+        for name, value in arguments.items()
+    )
+    return f"{before}{layer}({listed}){after}"
 
 
 # --- Feature maps and images ------------------------------------------------------------------
 
 
-def _image_grid(count: int, ncols: int, panel_inches: float, dpi: float):
+def image_grid(count: int, ncols: int, panel_inches: float, dpi: float):
+    """``count`` bare panels in rows of ``ncols``: the figure and its flat axes.
+
+    Shared by the panel plots here and in :mod:`fcn_tutorial.viz.fields`; not exported.
+    """
     nrows = -(-count // ncols)
     fig = new_figure(ncols * panel_inches, nrows * (panel_inches + 0.25), dpi=dpi)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
@@ -156,7 +194,7 @@ def plot_feature_maps(
     titles = [f"channel {i}" for i in range(channels)] if titles is None else list(titles)
     if len(titles) != channels:
         raise ValueError(f"got {len(titles)} titles for {channels} channels: pass one each.")
-    fig, axes = _image_grid(channels, min(ncols, channels), 1.4, dpi)
+    fig, axes = image_grid(channels, min(ncols, channels), 1.4, dpi)
     for channel, (ax, title) in enumerate(zip(axes[:channels], titles, strict=True)):
         ax.imshow(maps[..., channel], cmap=cmap, interpolation="nearest")
         ax.set_title(title, fontsize=8)
@@ -183,7 +221,7 @@ def plot_images(
     images = list(images)
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"got {len(titles)} titles for {len(images)} images: pass one each.")
-    fig, axes = _image_grid(len(images), ncols or min(len(images), 4), 2.6, dpi)
+    fig, axes = image_grid(len(images), ncols or min(len(images), 4), 2.6, dpi)
     for index, (ax, image) in enumerate(zip(axes[: len(images)], images, strict=True)):
         image = np.asarray(image)
         if image.ndim == 2:

@@ -13,7 +13,7 @@ from matplotlib.patches import Rectangle
 from fcn_tutorial import arithmetic
 from fcn_tutorial.viz.core import (
     TutorialFigure,
-    _image_grid,
+    image_grid,
     new_figure,
 )
 
@@ -168,7 +168,7 @@ def plot_receptive_fields(
     dpi: float = 80,
 ) -> TutorialFigure:
     """:func:`plot_receptive_field` for several depths side by side (centre units by default)."""
-    fig, axes = _image_grid(len(layer_names), len(layer_names), 3.0, dpi)
+    fig, axes = image_grid(len(layer_names), len(layer_names), 3.0, dpi)
     fig.subplots_adjust(top=0.85)
     for ax, name in zip(axes[: len(layer_names)], layer_names, strict=True):
         _draw_receptive_field(ax, image, name, unit)

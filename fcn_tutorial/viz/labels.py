@@ -1,108 +1,150 @@
-"""Label maps as pictures and a prediction scored against them, for one frame at a time.
+"""Label maps as pictures: class colours over a photo, mistakes painted, and their legend.
 
-NumPy only: :mod:`fcn_tutorial.metrics` holds the same scores for whole datasets, but
-sits above the drawing layer, so :func:`score_frame` counts them again here
-(``tests/test_widgets_browser.py`` checks that both agree).
+:func:`paint_labels` is the one painter every label picture goes through (the
+explorers' panels, the demo's gallery and drive, ``fcn-tutorial predict --overlay``),
+so void, hidden classes and mistakes look the same everywhere. The scores of a frame
+come from :mod:`fcn_tutorial.scores`.
 
-Introduced in ``07_self_driving_demo.ipynb`` (``SegmentationBrowser`` with predictions).
+Introduced in ``01_segmentation_intro.ipynb`` (an overlay and its legend) and
+``07_self_driving_demo.ipynb`` (``SegmentationBrowser`` with predictions).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+from fcn_tutorial.classes import CLASS_NAMES, ERROR_COLOUR, PALETTE, VOID
 
 __all__ = [
     "paint_labels",
-    "wrong_pixels",
-    "score_frame",
+    "legend_handles",
 ]
 
 
-def paint_labels(photo, mask, palette, shown, alpha: float = 0.5):
-    """The class colours of a label map, alone and blended over its photo.
+def paint_labels(
+    photo,
+    mask,
+    palette=PALETTE,
+    opacity: float = 0.5,
+    shown: Sequence[bool] | None = None,
+    ignore_class: int | None = VOID,
+    wrong=None,
+) -> np.ndarray:
+    """Blend class colours over a photo; void and hidden classes leave the photo bare.
+
+    Over a black photo at ``opacity=1`` it draws the label map alone, black where
+    unpainted; at ``opacity=0`` with ``wrong`` it shows only the mistakes.
 
     Args:
-        photo: ``(H, W, 3) uint8``.
-        mask: ``(H, W)`` integer labels ``>= 0``; labels ``len(shown)`` and above are void.
-        palette: ``(C', 3) uint8`` colours, row ``i`` for label ``i``; labels without a
-            row are drawn black.
-        shown: ``(C,)`` bool, the classes to paint; hidden and void pixels stay unpainted.
-        alpha: the opacity of the colours over the photo, 0 to 1.
+        photo: ``(H, W, 3)`` RGB, ``uint8`` or float in ``0 .. 255``.
+        mask: ``(H, W)`` integer labels ``>= 0``.
+        palette: ``(C', 3) uint8`` colours, row ``i`` for label ``i``.
+        opacity: the weight of the colours, from 0 (the photo only) to 1 (colours only).
+        shown: ``(C,)`` bool, the classes ``0 .. C - 1`` to paint; labels ``C`` and above
+            stay unpainted. ``None`` paints every label but void.
+        ignore_class: the void label, never painted (``None`` to paint it too).
+        wrong: optional ``(H, W)`` bool, pixels painted :data:`classes.ERROR_COLOUR` over
+            everything, e.g. :func:`scores.wrong_pixels`.
 
     Returns:
-        labels: ``(H, W, 3) uint8``, class colours, black where unpainted.
-        overlay: ``(H, W, 3) uint8``, the colours blended over the photo, the bare photo
-        where unpainted.
+        ``(H, W, 3) uint8``.
+
+    Raises:
+        ValueError: for an ``opacity`` outside ``[0, 1]``, shapes that disagree, labels
+            that are not non-negative integers, or painted labels the palette has no
+            colour for.
 
     Example:
-        >>> labels, overlay = paint_labels(np.zeros((1, 2, 3), "uint8"), np.array([[0, 1]]),
-        ...                                np.array([[200, 0, 0], [0, 0, 200]], "uint8"),
-        ...                                shown=[True, False], alpha=0.5)
-        >>> labels[0].tolist(), overlay[0].tolist()
-        ([[200, 0, 0], [0, 0, 0]], [[100, 0, 0], [0, 0, 0]])
+        >>> photo = np.zeros((1, 3, 3), "uint8")
+        >>> colours = np.array([[200, 0, 0], [0, 0, 200]], "uint8")
+        >>> paint_labels(photo, np.array([[0, 1, VOID]]), colours, shown=[True, False])[0]
+        array([[100,   0,   0],
+               [  0,   0,   0],
+               [  0,   0,   0]], dtype=uint8)
     """
-    size = max(int(mask.max(initial=0)) + 1, len(palette), len(shown))
+    if not 0.0 <= opacity <= 1.0:
+        raise ValueError(f"opacity={opacity} is outside [0, 1]: 0 shows the photo, 1 the labels.")
+    photo, mask = np.asarray(photo), np.asarray(mask)
+    if photo.ndim != 3 or photo.shape[-1] != 3 or photo.shape[:2] != mask.shape:
+        raise ValueError(
+            f"image {photo.shape} and mask {mask.shape} do not match: pass an (H, W, 3) image "
+            "and its (H, W) mask."
+        )
+    if not np.issubdtype(mask.dtype, np.integer) or (mask.size and mask.min() < 0):
+        raise ValueError(
+            f"mask must hold labels >= 0 as integers, not {mask.dtype}: pass "
+            "argmax(logits, axis=-1) or mask.astype('uint8')."
+        )
+    palette = np.asarray(palette, np.uint8)
+    size = max(int(mask.max(initial=0)) + 1, len(palette))
     painted_classes = np.zeros(size, bool)
-    painted_classes[: len(shown)] = shown
+    if shown is None:
+        painted_classes[:] = True
+    else:
+        painted_classes[: len(shown)] = shown
+    if ignore_class is not None and 0 <= ignore_class < size:
+        painted_classes[ignore_class] = False
+    painted = painted_classes[mask]
+    if painted.any() and int(mask[painted].max()) >= len(palette):
+        raise ValueError(
+            f"mask holds label {int(mask[painted].max())} but the palette has colours only for "
+            f"0..{len(palette) - 1}: map it to VOID={VOID} first or pass a longer palette."
+        )
     colours = np.zeros((size, 3), np.float32)
     colours[: len(palette)] = palette
-    painted = painted_classes[mask][..., None]
-    photo = np.asarray(photo, np.float32)
-    blend = np.where(painted, (1 - alpha) * photo + alpha * colours[mask], photo)
-    labels = np.where(painted, colours[mask], 0).astype(np.uint8)
-    return labels, np.clip(blend + 0.5, 0, 255).astype(np.uint8)
+    photo = photo.astype(np.float32)
+    blend = np.where(painted[..., None], (1 - opacity) * photo + opacity * colours[mask], photo)
+    if wrong is not None:
+        blend = np.where(np.asarray(wrong)[..., None], ERROR_COLOUR, blend)
+    return np.clip(blend + 0.5, 0, 255).astype(np.uint8)
 
 
-def wrong_pixels(truth, prediction, shown) -> np.ndarray:
-    """Where a prediction is wrong, on the labelled pixels of the shown classes.
-
-    Args:
-        truth: ``(H, W)`` integer labels; labels ``len(shown)`` and above are void.
-        prediction: ``(H, W)`` integer labels.
-        shown: ``(C,)`` bool, the true classes whose pixels count.
-
-    Returns:
-        ``(H, W) bool``: ``True`` where the true class is shown and predicted wrong.
-
-    Example:
-        >>> wrong_pixels(np.array([0, 1, 1, 2]), np.array([1, 0, 1, 0]), [True, False]).tolist()
-        [True, False, False, False]
-    """
-    painted_classes = np.zeros(max(int(truth.max(initial=0)) + 1, len(shown)), bool)
-    painted_classes[: len(shown)] = shown
-    return painted_classes[truth] & (prediction != truth)
-
-
-def score_frame(truth, prediction, num_classes: int) -> dict:
-    """Pixel accuracy and mean IU of one predicted frame, void pixels left out.
-
-    The FCN paper's definitions (section 5). Mean IU averages the classes present in
-    the truth or the prediction; a predicted label without a name counts as wrong and
-    in no class.
+def legend_handles(
+    class_ids: Sequence[int] | None = None,
+    class_names: Sequence[str] = CLASS_NAMES,
+    palette=PALETTE,
+    labels: Sequence[str] | None = None,
+) -> list:
+    """Coloured patches for ``fig.legend(handles=...)``, one per class.
 
     Args:
-        truth: ``(H, W)`` integer labels; ``num_classes`` and above are void.
-        prediction: ``(H, W)`` integer labels ``>= 0``.
-        num_classes: labels ``0 .. num_classes - 1`` are classes.
+        class_ids: labels to list; ``None`` lists every named class (not void).
+        class_names: one name per label ``0 .. C - 1``; ``VOID`` is called "void".
+        palette: ``(C', 3) uint8`` colours, row ``i`` for label ``i``.
+        labels: the text of each patch, in place of the class names (e.g. with the
+            class's share of the pixels, ``"Road 31%"``).
 
     Returns:
-        dict: ``pixel_accuracy``, ``mean_iu`` (floats, NaN with no labelled pixel) and
-        ``wrong_pixels`` (labelled pixels predicted wrong).
+        list of ``matplotlib.patches.Patch``.
+
+    Raises:
+        ValueError: for a class id with no name or no colour, or as many ``labels`` as
+            there are not ids.
 
     Example:
-        >>> score_frame(np.array([0, 0, 1, 5]), np.array([0, 1, 1, 0]), num_classes=2)
-        {'pixel_accuracy': 0.6666666666666666, 'mean_iu': 0.5, 'wrong_pixels': 1}
+        >>> [patch.get_label() for patch in legend_handles([0, 3, VOID])]
+        ['Sky', 'Road', 'void']
     """
-    counted = truth < num_classes
-    truth, prediction = truth[counted].astype(np.int64), prediction[counted].astype(np.int64)
-    right = truth == prediction
-    true_pixels = np.bincount(truth, minlength=num_classes)
-    predicted_pixels = np.bincount(prediction[prediction < num_classes], minlength=num_classes)
-    correct = np.bincount(truth[right], minlength=num_classes)
-    union = true_pixels + predicted_pixels - correct
-    iou = correct[union > 0] / union[union > 0]
-    return {
-        "pixel_accuracy": float(right.mean()) if right.size else float("nan"),
-        "mean_iu": float(iou.mean()) if iou.size else float("nan"),
-        "wrong_pixels": int(right.size - right.sum()),
-    }
+    from matplotlib.patches import Patch
+
+    ids = range(len(class_names)) if class_ids is None else [int(i) for i in class_ids]
+    names = []
+    for i in ids:
+        if not (0 <= i < len(class_names) or i == VOID) or i >= len(palette):
+            raise ValueError(
+                f"class id {i} is unknown: use 0..{len(class_names) - 1} or VOID={VOID}."
+            )
+        names.append(class_names[i] if i < len(class_names) else "void")
+    if labels is not None and len(labels) != len(names):
+        raise ValueError(f"got {len(labels)} labels for {len(names)} classes: pass one each.")
+    return [
+        Patch(
+            facecolor=np.asarray(palette[i], dtype=float) / 255.0,
+            edgecolor="black",
+            linewidth=0.5,
+            label=name if labels is None else labels[k],
+        )
+        for k, (i, name) in enumerate(zip(ids, names))
+    ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fcn_tutorial.classes import ERROR_COLOUR, VOID
+from fcn_tutorial.scores import wrong_pixels
 from fcn_tutorial.viz.core import new_figure
 from fcn_tutorial.viz.labels import paint_labels
 
@@ -42,7 +42,7 @@ def plot_history(history: list[dict], epochs: int | None = None):
 
 
 def plot_gallery(images, masks, predictions, scores, count: int = 3):
-    """The ``count`` best and worst images by mean IU: labels, prediction, errors.
+    """The ``count`` best and worst images by mean IU: labels, prediction, errors in cyan.
 
     Args:
         images: ``(N, H, W, 3) uint8``.
@@ -59,14 +59,12 @@ def plot_gallery(images, masks, predictions, scores, count: int = 3):
     fig = new_figure(12, 2.4 * 2 * count, dpi=60)
     axes = fig.subplots(2 * count, 3)
     for row, (kind, index) in enumerate((k, i) for k in picks for i in picks[k]):
-        wrong = (predictions[index] != masks[index]) & (masks[index] != VOID)
+        image, mask, predicted = images[index], masks[index], predictions[index]
+        wrong = wrong_pixels(mask, predicted)
         panels = [
-            (paint_labels(images[index], masks[index]), f"image {index}: labels"),
-            (
-                paint_labels(images[index], predictions[index]),
-                f"{kind}: mean IU {scores[index]:.2f}",
-            ),
-            (np.where(wrong[..., None], ERROR_COLOUR, images[index] // 2), "errors"),
+            (paint_labels(image, mask), f"image {index}: labels"),
+            (paint_labels(image, predicted), f"{kind}: mean IU {scores[index]:.2f}"),
+            (paint_labels(image // 2, mask, opacity=0.0, wrong=wrong), "errors in cyan"),
         ]
         for ax, (picture, title) in zip(axes[row], panels, strict=True):
             ax.imshow(np.asarray(picture).astype(np.uint8))

@@ -6,26 +6,26 @@ Introduced in ``04_transposed_convolution.ipynb``.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.patches import Rectangle
 
 from fcn_tutorial import arithmetic, reference
-from fcn_tutorial.viz.core import (
-    CURRENT_COLOR,
-    INPUT_COLOR,
-    OUTPUT_COLOR,
-    PADDING_COLOR,
-    TutorialFigure,
-    _format_number,
+from fcn_tutorial.viz.cells import (
+    cell,
+    check_values,
+    draw_output,
+    format_number,
+    grid_figure,
+    label_grid,
+    outline_window,
+    shade,
+    weight_label,
 )
-from fcn_tutorial.viz.grids import (
-    _cell,
-    _check_values,
-    _draw_output,
-    _grid_figure,
-    _label_grid,
-    _outline_window,
-    _shade,
-    _weight_label,
+from fcn_tutorial.viz.core import (
+    CURRENT_COLOUR,
+    INPUT_COLOUR,
+    OUTPUT_COLOUR,
+    PADDING_COLOUR,
+    TutorialFigure,
+    keras_call,
 )
 
 __all__ = [
@@ -141,14 +141,8 @@ def transposed_step(config: dict, step: int, view: str = "scatter") -> dict:
 
 
 def _transposed_call(geometry: dict) -> str:
-    padding, crop = geometry["padding"], ""
-    if not isinstance(padding, str):
-        # Keras has no int padding here: crop after a "valid" transposed convolution.
-        padding, crop = "valid", f" + Cropping2D({padding})"
-    return (
-        f"Conv2DTranspose(kernel_size={geometry['kernel_size']}, strides={geometry['strides']}, "
-        f"padding={padding!r}, output_padding={geometry['output_padding']!r}){crop}"
-    )
+    names = ("kernel_size", "strides", "padding", "output_padding")
+    return keras_call("Conv2DTranspose", **{name: geometry[name] for name in names})
 
 
 def _title_width(geometry: dict) -> float:
@@ -218,7 +212,7 @@ def plot_transposed_step(
     size, kernel_size = geometry["input_size"], geometry["kernel_size"]
     numeric = input_values is not None
     if numeric:
-        input_values, kernel = _check_values(input_values, kernel, size, kernel_size)
+        input_values, kernel = check_values(input_values, kernel, size, kernel_size)
         output = _transposed_output(input_values, kernel, config)
     draw = _draw_scatter if view == "scatter" else _draw_zero_insertion
     return draw(geometry, input_values, kernel, output if numeric else None, dpi)
@@ -229,18 +223,18 @@ def _draw_scatter(geometry, input_values, kernel, output, dpi):
     size, strides = geometry["input_size"], geometry["strides"]
     canvas_size, (crop, _) = geometry["canvas_size"], geometry["crop"]
     output_size = geometry["output_size"]
-    fig, ax, (origin, canvas_origin) = _grid_figure(
+    fig, ax, (origin, canvas_origin) = grid_figure(
         [size, canvas_size], 1, dpi, _title_width(geometry)
     )
     row, col = geometry["position"]
     for r in range(size):
         for c in range(size):
             current = (r, c) == (row, col)
-            text = _format_number(input_values[r, c]) if numeric else None
+            text = format_number(input_values[r, c]) if numeric else None
             x, y = origin[0] + c, origin[1] + r
-            _cell(ax, x, y, INPUT_COLOR, text, text_color="white" if current else "black")
+            cell(ax, x, y, INPUT_COLOUR, text, text_colour="white" if current else "black")
             if current:
-                _shade(ax, x, y)
+                shade(ax, x, y)
     # What the canvas holds after this step's stamp: counts, or sums with numbers.
     done = (np.arange(size * size) <= row * size + col).reshape(size, size)
     ones = np.ones((geometry["kernel_size"],) * 2)
@@ -258,44 +252,34 @@ def _draw_scatter(geometry, input_values, kernel, output, dpi):
             kept = crop <= r < crop + output_size and crop <= c < crop + output_size
             # Cells no stamp has reached yet stay blank (output_padding's never are).
             reached = r < geometry["full_size"] and c < geometry["full_size"] and counts[r, c]
-            text = _format_number(partial[r, c]) if reached else None
+            text = format_number(partial[r, c]) if reached else None
             x, y = canvas_origin[0] + c, canvas_origin[1] + r
             is_tap = (r, c) in tap_index
-            _cell(
+            cell(
                 ax,
                 x,
                 y,
-                OUTPUT_COLOR if kept else PADDING_COLOR,
+                OUTPUT_COLOUR if kept else PADDING_COLOUR,
                 text,
                 dashed=not kept,
-                text_color="white" if is_tap else ("black" if kept else "#8a949c"),
+                text_colour="white" if is_tap else ("black" if kept else "#8a949c"),
                 fontsize=11 if numeric else 10,
             )
             if is_tap:
-                _shade(ax, x, y)
+                shade(ax, x, y)
                 if numeric:
-                    _weight_label(ax, x, y, kernel.flat[tap_index[(r, c)]])
-    _outline_window(ax, canvas_origin, geometry["window"], geometry["span"])
+                    weight_label(ax, x, y, kernel.flat[tap_index[(r, c)]])
+    outline_window(ax, canvas_origin, geometry["window"], geometry["span"])
     if canvas_size != output_size:
-        ax.add_artist(
-            Rectangle(
-                (canvas_origin[0] + crop, canvas_origin[1] + crop),
-                output_size,
-                output_size,
-                fill=False,
-                edgecolor=CURRENT_COLOR,
-                linewidth=2.2,
-                zorder=4,
-            )
-        )
-    _label_grid(ax, origin, size, f"input {size}×{size}")
+        outline_window(ax, canvas_origin, (crop, crop), output_size, CURRENT_COLOUR)
+    label_grid(ax, origin, size, f"input {size}×{size}")
     label = f"output {output_size}×{output_size}"
     if canvas_size != output_size:
         label = f"canvas {canvas_size}×{canvas_size}, output {output_size}×{output_size} inside"
-    _label_grid(ax, canvas_origin, canvas_size, label)
+    label_grid(ax, canvas_origin, canvas_size, label)
     stamp = f"x[{row},{col}]"
     if numeric:
-        stamp += f" = {_format_number(input_values[row, col])}"
+        stamp += f" = {format_number(input_values[row, col])}"
     _caption(
         ax,
         _transposed_call(geometry),
@@ -310,7 +294,7 @@ def _draw_zero_insertion(geometry, input_values, kernel, output, dpi):
     size, strides = geometry["input_size"], geometry["strides"]
     padded_size, output_size = geometry["padded_size"], geometry["output_size"]
     pad_before = geometry["pad"][0]
-    fig, ax, (origin, out_origin) = _grid_figure(
+    fig, ax, (origin, out_origin) = grid_figure(
         [padded_size, output_size], 1, dpi, _title_width(geometry)
     )
     # The stride-1 convolution slides the kernel flipped in both directions.
@@ -324,37 +308,37 @@ def _draw_zero_insertion(geometry, input_values, kernel, output, dpi):
             value = input_values[int(source[0]), int(source[1])] if numeric and inside else 0
             is_tap = (r, c) in tap_index
             x, y = origin[0] + c, origin[1] + r
-            _cell(
+            cell(
                 ax,
                 x,
                 y,
-                INPUT_COLOR if inside else PADDING_COLOR,
-                _format_number(value) if numeric and inside else None,
+                INPUT_COLOUR if inside else PADDING_COLOUR,
+                format_number(value) if numeric and inside else None,
                 dashed=not inside,
-                text_color="white" if is_tap else "black",
+                text_colour="white" if is_tap else "black",
             )
             if is_tap:
-                _shade(ax, x, y)
+                shade(ax, x, y)
                 if numeric:
                     weight = flipped.flat[tap_index[(r, c)]]
-                    _weight_label(ax, x, y, weight)
+                    weight_label(ax, x, y, weight)
                     if inside:
                         terms.append((value, weight))
-    _outline_window(ax, origin, geometry["window"], geometry["span"])
+    outline_window(ax, origin, geometry["window"], geometry["span"])
     row, col = geometry["position"]
-    _draw_output(ax, out_origin, output_size, row * output_size + col, output)
+    draw_output(ax, out_origin, output_size, row * output_size + col, output)
     before, after = geometry["pad"]
-    _label_grid(
+    label_grid(
         ax,
         origin,
         padded_size,
         f"input {size}×{size}, {geometry['inserted_zeros']} zero(s) between, "
         f"padded ({before}, {after})",
     )
-    _label_grid(ax, out_origin, output_size, f"output {output_size}×{output_size}")
+    label_grid(ax, out_origin, output_size, f"output {output_size}×{output_size}")
     if numeric:
-        products = " + ".join(f"{_format_number(v)}·{_format_number(w)}" for v, w in terms)
-        bottom = f"out[{row},{col}] = {products or '0'} = {_format_number(output[row, col])}"
+        products = " + ".join(f"{format_number(v)}·{format_number(w)}" for v, w in terms)
+        bottom = f"out[{row},{col}] = {products or '0'} = {format_number(output[row, col])}"
     else:
         bottom = "stride-1 convolution with the flipped kernel over the stretched input"
     _caption(ax, _transposed_call(geometry), bottom)

@@ -18,7 +18,7 @@ and ``06_skip_layers.ipynb`` (``SkipExplorer``).
 """
 
 from fcn_tutorial.widgets import browser, convolution, heatmap, images, monitor, skips, transposed
-from fcn_tutorial.widgets.base import _Explorer  # noqa: F401  (the base class, for tests)
+from fcn_tutorial.widgets.base import Explorer  # noqa: F401  (every explorer's base class)
 from fcn_tutorial.widgets.browser import *  # noqa: F403
 from fcn_tutorial.widgets.convolution import *  # noqa: F403
 from fcn_tutorial.widgets.heatmap import *  # noqa: F403

@@ -1,4 +1,9 @@
-"""The explorer pattern shared by every widget: controls, state, a drawing and a readout."""
+"""The explorer pattern shared by every widget: controls, state, a drawing and a readout.
+
+:class:`Explorer` is the base class; the helpers build its controls (:func:`slider`,
+:func:`choice`) and the Keras line of a readout (:func:`keras_shape`,
+:func:`keras_readout`). ``widgets`` exports ``Explorer`` and none of the helpers.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,24 @@ import ipywidgets as widgets
 
 from fcn_tutorial import viz
 
-__all__ = []
+__all__ = [
+    "DPI",
+    "SEED",
+    "Explorer",
+    "slider",
+    "choice",
+    "code",
+    "keras_shape",
+    "keras_readout",
+]
 
 # Low enough that a redraw stays well under 0.3 s, high enough to read the numbers.
 DPI = 72
 SEED = 0
 
 
-def _slider(description, value, low, high):
+def slider(description, value, low, high):
+    """An integer slider that reports on release, its label never cut short."""
     return widgets.IntSlider(
         value=value,
         min=low,
@@ -27,7 +42,8 @@ def _slider(description, value, low, high):
     )
 
 
-def _choice(description, options, value, cls=widgets.Dropdown):
+def choice(description, options, value, cls=widgets.Dropdown):
+    """A menu (or ``cls``, e.g. ``ToggleButtons``) whose options show as ``str(option)``."""
     options = [(str(option), option) for option in options]
     return cls(
         options=options,
@@ -37,12 +53,39 @@ def _choice(description, options, value, cls=widgets.Dropdown):
     )
 
 
-def _code(text) -> str:
+def code(text) -> str:
+    """``text`` as escaped inline HTML code."""
     return f"<code>{html.escape(str(text))}</code>"
 
 
-class _Explorer:
-    """Plumbing shared by the explorers: observe, recompute the state, redraw."""
+def keras_shape(output_shape, **config) -> dict:
+    """``keras_output_shape`` from a real layer, or ``None`` and ``keras_note`` saying why.
+
+    Args:
+        output_shape: one of the ``keras_*_output_shape`` functions.
+        **config: its arguments.
+    """
+    try:
+        return {"keras_output_shape": output_shape(**config), "keras_note": None}
+    except ValueError as refusal:
+        # Not our error: the arithmetic holds, Keras just does not implement it.
+        return {"keras_output_shape": None, "keras_note": f"Keras refuses this layer: {refusal}"}
+
+
+def keras_readout(state: dict, call: str) -> str:
+    """The readout's Keras line: ``call`` maps the input to its shape, or Keras refuses."""
+    if state["keras_note"]:
+        return html.escape(state["keras_note"])
+    shape = (1, state["input_size"], state["input_size"], 1)
+    return f"<b>Keras</b> {code(call)}: {code(shape)} → {code(state['keras_output_shape'])}"
+
+
+class Explorer:
+    """Plumbing shared by the explorers: observe, recompute the state, redraw.
+
+    A subclass calls ``_build(controls)`` and defines ``_compute(values)`` (the state),
+    ``_draw()`` (a Figure) and ``_describe()`` (the readout's HTML).
+    """
 
     def _build(self, controls: dict) -> None:
         self.controls = controls

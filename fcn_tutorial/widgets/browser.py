@@ -8,9 +8,8 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from fcn_tutorial import viz
-from fcn_tutorial.widgets.base import DPI, _Explorer, _slider
-from fcn_tutorial.widgets.skips import ERROR_COLOUR
+from fcn_tutorial import classes, scores, viz
+from fcn_tutorial.widgets.base import DPI, Explorer, slider
 
 __all__ = ["SegmentationBrowser"]
 
@@ -24,7 +23,7 @@ VIEW_PANELS = {
 }
 
 
-class SegmentationBrowser(_Explorer):
+class SegmentationBrowser(Explorer):
     """Page through a segmentation dataset: photo, labels and overlay, class by class.
 
     Works for every loader's output: the synthetic scenes, CamVid, your own folders, or
@@ -34,8 +33,9 @@ class SegmentationBrowser(_Explorer):
 
     With ``predictions`` (a model's labels for the same images, computed beforehand: the
     widget runs no model), a ``view`` switches between the ground truth, the prediction,
-    both side by side, and the errors: the wrong pixels painted magenta over the photo,
-    void pixels and hidden classes (by their true class) left out. Each frame is scored.
+    both side by side, and the errors: the wrong pixels painted ``ERROR_COLOUR`` (cyan)
+    over the photo, void pixels and hidden classes (by their true class) left out. Each
+    frame is scored (``scores.image_scores``).
 
     Args:
         images: ``(N, H, W, 3) uint8``, or a list of ``(H, W, 3) uint8`` (sizes may differ).
@@ -44,7 +44,7 @@ class SegmentationBrowser(_Explorer):
         palette: ``(C', 3) uint8`` colours, row ``i`` for label ``i``, ``C' >= C``;
             ``None`` gives CamVid's ``PALETTE``.
         index: the image shown first.
-        alpha: the starting opacity of the label colours in the overlay, 0 to 1.
+        opacity: the starting opacity of the label colours in the overlay, 0 to 1.
         predictions: ``(N, H, W)`` integer labels (``scores.argmax(axis=-1)``), or a list
             of ``(H, W)``, the same shapes as ``masks``; or ``None``.
         view: with predictions, the view shown first, one of ``"ground truth"``,
@@ -52,9 +52,9 @@ class SegmentationBrowser(_Explorer):
         index_label: what the index slider and the titles call an image (``"frame"``).
 
     Attributes:
-        controls: ``index`` and ``alpha`` sliders, a checkbox per class keyed
+        controls: ``index`` and ``opacity`` sliders, a checkbox per class keyed
             ``"show[<name>]"`` (``"show[Car]"``), and with predictions ``view``.
-        state: ``index``, ``alpha``, ``visible`` (names of the classes shown),
+        state: ``index``, ``opacity``, ``visible`` (names of the classes shown),
             ``pixel_counts`` (``{name: pixels}`` in this image, unnamed labels as
             ``"void"``), ``shape`` ``(H, W)``, ``view``, ``pixel_accuracy``,
             ``mean_iu`` and ``wrong_pixels`` of this frame's prediction on its
@@ -85,17 +85,13 @@ class SegmentationBrowser(_Explorer):
         class_names=None,
         palette=None,
         index=0,
-        alpha=0.5,
+        opacity=0.5,
         predictions=None,
         view: str = "side by side",
         index_label: str = "image",
     ):
-        if class_names is None or palette is None:
-            # Imported here: widgets sit below the data layer (tests/test_packaging.py).
-            from fcn_tutorial.datasets import classes
-
-            class_names = classes.CLASS_NAMES if class_names is None else class_names
-            palette = classes.PALETTE if palette is None else palette
+        class_names = classes.CLASS_NAMES if class_names is None else class_names
+        palette = classes.PALETTE if palette is None else palette
         if len(images) != len(masks) or len(images) == 0:
             raise ValueError(
                 f"{len(images)} images and {len(masks)} masks: pass one mask per image, "
@@ -113,9 +109,9 @@ class SegmentationBrowser(_Explorer):
         if predictions is not None:
             self._check_predictions(predictions, view)
         controls = {
-            "index": _slider(index_label, index, 0, len(images) - 1),
-            "alpha": widgets.FloatSlider(
-                value=alpha,
+            "index": slider(index_label, index, 0, len(images) - 1),
+            "opacity": widgets.FloatSlider(
+                value=opacity,
                 min=0,
                 max=1,
                 step=0.05,
@@ -163,7 +159,7 @@ class SegmentationBrowser(_Explorer):
             boxes, layout=widgets.Layout(grid_template_columns="repeat(2, 135px)")
         )
         view = [self.controls["view"]] if "view" in self.controls else []
-        return [*view, self.controls["index"], self.controls["alpha"], grid]
+        return [*view, self.controls["index"], self.controls["opacity"], grid]
 
     @staticmethod
     def _labels(kind, index, labels, shape):
@@ -190,47 +186,55 @@ class SegmentationBrowser(_Explorer):
         counts = np.bincount(mask.ravel(), minlength=len(self.class_names))
         pixel_counts = {name: int(counts[k]) for k, name in enumerate(self.class_names)}
         pixel_counts["void"] = int(mask.size - sum(pixel_counts.values()))
-        scores = dict.fromkeys(("pixel_accuracy", "mean_iu", "wrong_pixels", "errors_shown"))
+        frame = dict.fromkeys(("pixel_accuracy", "mean_iu", "wrong_pixels", "errors_shown"))
         visible = [name for name in self.class_names if values[f"show[{name}]"]]
         self._prediction = None
         if self.predictions is not None:
             prediction = np.asarray(self.predictions[index])
             self._prediction = self._labels("prediction", index, prediction, mask.shape)
-            scores = viz.score_frame(mask, self._prediction, len(self.class_names))
-            shown = [name in visible for name in self.class_names]
-            scores["errors_shown"] = int(viz.wrong_pixels(mask, prediction, shown).sum())
+            frame = scores.image_scores(mask, self._prediction, len(self.class_names), None)
+            frame["errors_shown"] = int(self._errors_shown(visible).sum())
         return {
             "index": index,
-            "alpha": values["alpha"],
+            "opacity": values["opacity"],
             "visible": visible,
             "pixel_counts": pixel_counts,
             "shape": mask.shape,
             "view": values.get("view", "ground truth"),
-            **scores,
+            **frame,
         }
+
+    def _errors_shown(self, visible) -> np.ndarray:
+        # The wrong pixels of the shown classes (by their true class): the ones painted.
+        wrong = scores.wrong_pixels(self._mask, self._prediction, len(self.class_names), None)
+        shown = [k for k, name in enumerate(self.class_names) if name in visible]
+        return wrong & np.isin(self._mask, shown)
 
     def panels(self) -> dict:
         """The pictures of the current state.
 
         Returns:
             dict of ``(H, W, 3) uint8``: ``image``, ``labels`` (class colours, black where
-            void or hidden) and ``overlay`` (colours blended over the photo at ``alpha``);
+            void or hidden) and ``overlay`` (colours blended over the photo at ``opacity``);
             with predictions also ``predicted_labels``, ``predicted_overlay`` and
-            ``errors`` (the photo, magenta where a shown class is predicted wrong).
+            ``errors`` (the photo, ``ERROR_COLOUR`` where a shown class is predicted wrong).
         """
         shown = [name in self.state["visible"] for name in self.class_names]
-        alpha = self.state["alpha"]
+        black = np.zeros_like(self._image)
+
+        def paint(mask, photo, opacity, wrong=None):
+            # Labels without a name are void here, whatever their number: ignore_class=None.
+            return viz.paint_labels(photo, mask, self.palette, opacity, shown, None, wrong)
+
+        opacity = self.state["opacity"]
         panels = {"image": self._image.astype(np.uint8)}
-        panels["labels"], panels["overlay"] = viz.paint_labels(
-            self._image, self._mask, self.palette, shown, alpha
-        )
+        panels["labels"] = paint(self._mask, black, 1.0)
+        panels["overlay"] = paint(self._mask, self._image, opacity)
         if self._prediction is not None:
-            panels["predicted_labels"], panels["predicted_overlay"] = viz.paint_labels(
-                self._image, self._prediction, self.palette, shown, alpha
-            )
-            wrong = viz.wrong_pixels(self._mask, self._prediction, shown)
-            panels["errors"] = np.where(wrong[..., None], ERROR_COLOUR, self._image)
-            panels["errors"] = panels["errors"].astype(np.uint8)
+            panels["predicted_labels"] = paint(self._prediction, black, 1.0)
+            panels["predicted_overlay"] = paint(self._prediction, self._image, opacity)
+            wrong = self._errors_shown(self.state["visible"])
+            panels["errors"] = paint(self._mask, self._image, 0.0, wrong)
         return panels
 
     def _titles(self) -> dict:
@@ -239,10 +243,10 @@ class SegmentationBrowser(_Explorer):
             "image": f"{self.index_label} {state['index']}",
             "labels": truth,
             "overlay": f"{'overlay' if self._prediction is None else truth}, opacity "
-            f"{state['alpha']:.2f}",
+            f"{state['opacity']:.2f}",
             "predicted_labels": "predicted labels",
             "predicted_overlay": "prediction",
-            "errors": "errors (magenta)",
+            "errors": "errors (cyan)",
         }
         if self._prediction is not None and not np.isnan(state["pixel_accuracy"]):
             titles["predicted_overlay"] = (
@@ -256,8 +260,6 @@ class SegmentationBrowser(_Explorer):
         return titles
 
     def _draw(self):
-        from matplotlib.patches import Patch
-
         height, width = self.state["shape"]
         fig = viz.new_figure(12, 4 * height / width + 1.0, dpi=DPI)
         axes = fig.subplots(1, 3)
@@ -272,16 +274,13 @@ class SegmentationBrowser(_Explorer):
         if self.state["view"] == "prediction":
             predicted = np.bincount(self._prediction.ravel(), minlength=len(self.class_names))
             counts = {name: int(predicted[k]) for k, name in enumerate(self.class_names)}
-        handles = [
-            Patch(
-                facecolor=self.palette[self.class_names.index(name)] / 255,
-                edgecolor="black",
-                linewidth=0.5,
-                label=f"{name} {100 * counts[name] / total:.0f}%",
-            )
-            for name in self.state["visible"]
-            if counts[name]
-        ]
+        listed = [name for name in self.state["visible"] if counts[name]]
+        handles = viz.legend_handles(
+            [self.class_names.index(name) for name in listed],
+            self.class_names,
+            self.palette,
+            labels=[f"{name} {100 * counts[name] / total:.0f}%" for name in listed],
+        )
         if handles:
             fig.legend(
                 handles=handles,

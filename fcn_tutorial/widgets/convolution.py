@@ -12,10 +12,11 @@ from fcn_tutorial import arithmetic, reference, viz
 from fcn_tutorial.widgets.base import (
     DPI,
     SEED,
-    _choice,
-    _code,
-    _Explorer,
-    _slider,
+    Explorer,
+    choice,
+    keras_readout,
+    keras_shape,
+    slider,
 )
 
 __all__ = [
@@ -104,7 +105,7 @@ def keras_pool_output_shape(
     return tuple(layer(pool_size, strides=strides, padding=padding).compute_output_shape(shape))
 
 
-class ConvolutionExplorer(_Explorer):
+class ConvolutionExplorer(Explorer):
     """Slide a kernel over a small padded input and watch each output being computed.
 
     Args:
@@ -132,12 +133,12 @@ class ConvolutionExplorer(_Explorer):
             raise ValueError(f"padding {padding!r} is not offered: use one of {PADDING_CHOICES}.")
         self._build(
             {
-                "input_size": _slider("input_size", input_size, 3, 9),
-                "kernel_size": _slider("kernel_size", kernel_size, 1, 5),
-                "strides": _slider("strides", strides, 1, 3),
-                "padding": _choice("padding", PADDING_CHOICES, padding),
-                "dilation_rate": _slider("dilation_rate", dilation_rate, 1, 3),
-                "step": _slider("step (output position)", 0, 0, 0),
+                "input_size": slider("input_size", input_size, 3, 9),
+                "kernel_size": slider("kernel_size", kernel_size, 1, 5),
+                "strides": slider("strides", strides, 1, 3),
+                "padding": choice("padding", PADDING_CHOICES, padding),
+                "dilation_rate": slider("dilation_rate", dilation_rate, 1, 3),
+                "step": slider("step (output position)", 0, 0, 0),
             }
         )
 
@@ -163,12 +164,6 @@ class ConvolutionExplorer(_Explorer):
             for (r, c), weight in zip(geometry["taps"], kernel.ravel(), strict=True)
         ]
         row, col = geometry["position"]
-        keras_shape, keras_note = None, None
-        try:
-            keras_shape = keras_conv_output_shape(**config)
-        except ValueError as refusal:
-            # Not our error: the arithmetic holds, Keras just does not implement it.
-            keras_note = f"Keras refuses this layer: {refusal}"
         return {
             **values,
             "output_size": geometry["output_size"],
@@ -180,8 +175,7 @@ class ConvolutionExplorer(_Explorer):
             "output_value": float(output[row, col, 0]),
             "products": products,
             "formula": conv_size_formula(**config),
-            "keras_output_shape": keras_shape,
-            "keras_note": keras_note,
+            **keras_shape(keras_conv_output_shape, **config),
         }
 
     def _draw(self):
@@ -194,25 +188,12 @@ class ConvolutionExplorer(_Explorer):
         state = self.state
         row, col = state["position"]
         terms = " + ".join(f"{value}·{weight}" for value, weight in state["products"])
-        padding = state["padding"]
-        # An int padding is ZeroPadding2D followed by a "valid" convolution.
-        layer = (
-            f"Conv2D(filters=1, kernel_size={state['kernel_size']}, strides={state['strides']}, "
-            f"padding={padding if isinstance(padding, str) else 'valid'!r}, "
-            f"dilation_rate={state['dilation_rate']})"
-        )
-        if not isinstance(padding, str):
-            layer = f"ZeroPadding2D({padding}) then " + layer
-        shape = (1, state["input_size"], state["input_size"], 1)
-        keras = (
-            f"<b>Keras</b> {_code(layer)}: {_code(shape)} → {_code(state['keras_output_shape'])}"
-        )
-        if state["keras_note"]:
-            keras = html.escape(state["keras_note"])
+        names = ("kernel_size", "strides", "padding", "dilation_rate")
+        call = viz.keras_call("Conv2D", filters=1, **{name: state[name] for name in names})
         return (
             f"<p><b>Output size</b> {html.escape(state['formula'])}<br>"
             f"<b>out[{row}, {col}]</b> = {terms} = <b>{state['output_value']:g}</b><br>"
-            f"{keras}</p>"
+            f"{keras_readout(state, call)}</p>"
         )
 
 
@@ -224,7 +205,7 @@ def _conv_kwargs(config):
     }
 
 
-class PoolingExplorer(_Explorer):
+class PoolingExplorer(Explorer):
     """Slide a max or average pooling window over small integers.
 
     Args:
@@ -236,18 +217,19 @@ class PoolingExplorer(_Explorer):
         state: the arguments plus ``mode``, ``step``, ``output_size``, ``position``,
             ``window``, ``input_values``, ``output_value``, ``winner`` (input row, col of
             the window's maximum; ``None`` for average pooling), ``formula``,
-            ``keras_output_shape`` and ``error``.
+            ``keras_output_shape`` (``None`` where Keras refuses the layer, ``keras_note``
+            then says why) and ``error``.
     """
 
     def __init__(self, input_size=6, pool_size=2, strides=2, padding="valid", mode="max"):
         self._build(
             {
-                "mode": _choice("mode", ("max", "avg"), mode, widgets.ToggleButtons),
-                "input_size": _slider("input_size", input_size, 2, 8),
-                "pool_size": _slider("pool_size", pool_size, 1, 4),
-                "strides": _slider("strides", strides, 1, 4),
-                "padding": _choice("padding", ("valid", "same"), padding, widgets.ToggleButtons),
-                "step": _slider("step (output position)", 0, 0, 0),
+                "mode": choice("mode", ("max", "avg"), mode, widgets.ToggleButtons),
+                "input_size": slider("input_size", input_size, 2, 8),
+                "pool_size": slider("pool_size", pool_size, 1, 4),
+                "strides": slider("strides", strides, 1, 4),
+                "padding": choice("padding", ("valid", "same"), padding, widgets.ToggleButtons),
+                "step": slider("step (output position)", 0, 0, 0),
             }
         )
 
@@ -258,17 +240,14 @@ class PoolingExplorer(_Explorer):
         )
         self.controls["step"].max = output_size**2 - 1
 
+    def _config(self, values):
+        names = ("input_size", "pool_size", "strides", "padding", "mode")
+        return {name: values[name] for name in names}
+
     def _compute(self, values):
         size = values["input_size"]
         input_values = np.random.default_rng(SEED).integers(0, 10, (size, size))
-        state = viz.pool_step(
-            input_values,
-            values["pool_size"],
-            values["strides"],
-            values["padding"],
-            values["mode"],
-            values["step"],
-        )
+        state = viz.pool_step(self._config(values), values["step"], input_values)
         return {
             **values,
             "output_size": state["output_size"],
@@ -280,36 +259,22 @@ class PoolingExplorer(_Explorer):
             "formula": conv_size_formula(
                 size, values["pool_size"], values["strides"], values["padding"]
             ),
-            "keras_output_shape": keras_pool_output_shape(
-                values["mode"], size, values["pool_size"], values["strides"], values["padding"]
-            ),
+            **keras_shape(keras_pool_output_shape, **self._config(values)),
         }
 
     def _draw(self):
         state = self.state
         return viz.plot_pooling_step(
-            state["input_values"],
-            state["pool_size"],
-            state["strides"],
-            state["padding"],
-            state["mode"],
-            state["step"],
-            dpi=DPI,
+            self._config(state), state["step"], state["input_values"], dpi=DPI
         )
 
     def _describe(self):
         state = self.state
         row, col = state["position"]
-        layer = "MaxPooling2D" if state["mode"] == "max" else "AveragePooling2D"
-        call = (
-            f"{layer}(pool_size={state['pool_size']}, strides={state['strides']}, "
-            f"padding={state['padding']!r})"
-        )
-        shape = (1, state["input_size"], state["input_size"], 1)
+        call = viz.pooling_call(self._config(state))
         winner = "" if state["winner"] is None else f" (the maximum sits at {state['winner']})"
         return (
             f"<p><b>Output size</b> {html.escape(state['formula'])}<br>"
             f"<b>out[{row}, {col}]</b> = <b>{state['output_value']:g}</b>{winner}<br>"
-            f"<b>Keras</b> {_code(call)}: {_code(shape)} → "
-            f"{_code(state['keras_output_shape'])}</p>"
+            f"{keras_readout(state, call)}</p>"
         )

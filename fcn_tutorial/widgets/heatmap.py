@@ -16,7 +16,7 @@ from matplotlib import colormaps
 
 from fcn_tutorial import viz
 from fcn_tutorial.samples import load_sample
-from fcn_tutorial.widgets.base import DPI, _choice, _Explorer
+from fcn_tutorial.widgets.base import DPI, Explorer, choice
 
 __all__ = [
     "resize_shorter_side",
@@ -61,7 +61,7 @@ def resize_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
 
 
 def overlay_heatmap(
-    image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.5, cmap: str = HEATMAP_CMAP
+    image: np.ndarray, heatmap: np.ndarray, opacity: float = 0.5, cmap: str = HEATMAP_CMAP
 ) -> np.ndarray:
     """Blend a coarse map of values in 0..1 over a photo, stretched to the photo's size.
 
@@ -72,24 +72,24 @@ def overlay_heatmap(
     Args:
         image: ``(H, W, 3) uint8``.
         heatmap: ``(h, w)`` floats in 0..1, e.g. one class's probability per cell.
-        alpha: the map's opacity, 0 (the bare photo) to 1 (the bare map).
+        opacity: the map's weight, 0 (the bare photo) to 1 (the bare map).
         cmap: a matplotlib colormap name.
 
     Returns:
         overlay: ``(H, W, 3) uint8``.
 
     Raises:
-        ValueError: for an alpha outside 0..1 or a map that is not 2-D.
+        ValueError: for an opacity outside 0..1 or a map that is not 2-D.
 
     Example:
         >>> photo = np.full((4, 6, 3), 200, "uint8")
-        >>> overlay_heatmap(photo, np.zeros((2, 3)), alpha=0.0)[0, 0]
+        >>> overlay_heatmap(photo, np.zeros((2, 3)), opacity=0.0)[0, 0]
         array([200, 200, 200], dtype=uint8)
     """
     from PIL import Image
 
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must be between 0 and 1, got {alpha}.")
+    if not 0 <= opacity <= 1:
+        raise ValueError(f"opacity must be between 0 and 1, got {opacity}.")
     heatmap = np.asarray(heatmap, dtype=np.float32)
     if heatmap.ndim != 2:
         raise ValueError(f"heatmap has shape {heatmap.shape}: pass one class's (h, w) map.")
@@ -98,11 +98,11 @@ def overlay_heatmap(
         Image.fromarray(heatmap, mode="F").resize((width, height), Image.Resampling.BILINEAR)
     )
     colours = colormaps[cmap](np.clip(stretched, 0, 1))[..., :3] * 255
-    blend = (1 - alpha) * np.asarray(image, dtype=np.float32) + alpha * colours
+    blend = (1 - opacity) * np.asarray(image, dtype=np.float32) + opacity * colours
     return np.clip(blend + 0.5, 0, 255).astype(np.uint8)
 
 
-class HeatmapExplorer(_Explorer):
+class HeatmapExplorer(Explorer):
     """A class's probability map over a photo: pick the class, the input size, the opacity.
 
     A convolutionalized classifier answers for every 32×32-pixel step of its input, so
@@ -124,22 +124,22 @@ class HeatmapExplorer(_Explorer):
         top: how many of the whole-image prediction's best classes the menu offers.
         extra_classes: class indices offered after those (e.g. an unrelated class).
         size: the starting input size, one of ``sizes`` (default the first).
-        alpha: the starting opacity of the map over the photo, 0 to 1 (the buttons offer
+        opacity: the starting opacity of the map over the photo, 0 to 1 (the buttons offer
             0, 0.25, 0.5, 0.75 and 1, and this value).
         label: what made the map, shown in the title; say "random weights" when so.
 
     Attributes:
         controls: ``class_index`` (a menu of names), ``input_size`` (a menu) and
-            ``alpha`` (buttons).
+            ``opacity`` (buttons).
         state: ``class_index``, ``class_name``, ``input_size``, ``input_shape``
             ``(H', W')`` (the resized photo), ``heatmap_shape`` ``(h, w)``,
             ``max_probability``, ``mean_probability``, ``peak`` (the ``(row, col)`` cell
-            of the maximum), ``alpha``, ``top_classes`` (``[(index, name, probability)]``
+            of the maximum), ``opacity``, ``top_classes`` (``[(index, name, probability)]``
             of the whole-image prediction) and ``error``.
 
     Raises:
         ValueError: for empty or non-positive sizes, a starting size not among them, an
-            alpha outside 0..1, or a ``predict`` whose output is not ``(h, w, C)`` probabilities.
+            opacity outside 0..1, or a ``predict`` whose output is not ``(h, w, C)`` probabilities.
 
     Example:
         >>> def predict(image):  # two classes: bright and dark, one cell per 32 pixels
@@ -162,11 +162,11 @@ class HeatmapExplorer(_Explorer):
         top: int = 5,
         extra_classes: Sequence[int] = (),
         size: int | None = None,
-        alpha: float = 0.5,
+        opacity: float = 0.5,
         label: str = "",
     ):
-        if not 0 <= alpha <= 1:
-            raise ValueError(f"alpha must be between 0 and 1, got {alpha}.")
+        if not 0 <= opacity <= 1:
+            raise ValueError(f"opacity must be between 0 and 1, got {opacity}.")
         sizes = [int(side) for side in sizes]
         if not sizes or min(sizes) < 1:
             raise ValueError(f"sizes {sizes} must be positive pixel counts, at least one.")
@@ -207,8 +207,8 @@ class HeatmapExplorer(_Explorer):
                     description="input size",
                     style=style,
                 ),
-                "alpha": _choice(
-                    "opacity", sorted({*OPACITIES, alpha}), alpha, widgets.ToggleButtons
+                "opacity": choice(
+                    "opacity", sorted({*OPACITIES, opacity}), opacity, widgets.ToggleButtons
                 ),
             }
         )
@@ -246,13 +246,13 @@ class HeatmapExplorer(_Explorer):
             "max_probability": float(heatmap.max()),
             "mean_probability": float(heatmap.mean()),
             "peak": (int(peak[0]), int(peak[1])),
-            "alpha": values["alpha"],
+            "opacity": values["opacity"],
             "top_classes": self.top_classes,
         }
 
     def overlay(self) -> np.ndarray:
         """The photo with the current class's map over it: ``(H, W, 3) uint8``."""
-        return overlay_heatmap(self.picture, self._heatmap, self.state["alpha"])
+        return overlay_heatmap(self.picture, self._heatmap, self.state["opacity"])
 
     def _draw(self):
         state = self.state
@@ -261,7 +261,7 @@ class HeatmapExplorer(_Explorer):
         axes = fig.subplots(1, 2)
         fig.subplots_adjust(left=0.01, right=0.92, top=0.84, bottom=0.03, wspace=0.05)
         axes[0].imshow(self.overlay())
-        axes[0].set_title(f"{state['class_name']}, opacity {state['alpha']:.2f}", fontsize=10)
+        axes[0].set_title(f"{state['class_name']}, opacity {state['opacity']:.2f}", fontsize=10)
         shown = axes[1].imshow(
             self._heatmap, cmap=HEATMAP_CMAP, vmin=0, vmax=1, interpolation="nearest"
         )

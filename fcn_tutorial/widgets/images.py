@@ -11,9 +11,9 @@ from fcn_tutorial import arithmetic, reference, viz
 from fcn_tutorial.samples import load_sample
 from fcn_tutorial.widgets.base import (
     DPI,
-    _choice,
-    _Explorer,
-    _slider,
+    Explorer,
+    choice,
+    slider,
 )
 
 __all__ = [
@@ -72,7 +72,7 @@ def output_range(kernel) -> tuple:
     return (0, 1) if np.isclose(np.sum(kernel), 1) else (None, None)
 
 
-class FilterPlayground(_Explorer):
+class FilterPlayground(Explorer):
     """Edit a 3×3 kernel, or pick a classic one, and see it filter a real photo.
 
     Args:
@@ -88,7 +88,7 @@ class FilterPlayground(_Explorer):
         if preset not in PRESETS:
             raise ValueError(f"unknown preset {preset!r}: choose one of {list(PRESETS)}.")
         self.grey = to_grey(load_sample("chelsea", size=128) if image is None else image)
-        controls = {"preset": _choice("preset", [*PRESETS, "custom"], preset)}
+        controls = {"preset": choice("preset", [*PRESETS, "custom"], preset)}
         for r in range(3):
             for c in range(3):
                 controls[f"kernel[{r},{c}]"] = widgets.FloatText(
@@ -158,7 +158,7 @@ class FilterPlayground(_Explorer):
         )
 
 
-class ReceptiveFieldExplorer(_Explorer):
+class ReceptiveFieldExplorer(Explorer):
     """Pick a VGG16 layer and one of its units; see the pixels that unit can see.
 
     Args:
@@ -180,9 +180,9 @@ class ReceptiveFieldExplorer(_Explorer):
         last = info["output_size"] - 1
         self._build(
             {
-                "layer_name": _choice("layer", names, layer_name),
-                "row": _slider("unit row", info["unit"][0], 0, last),
-                "col": _slider("unit col", info["unit"][1], 0, last),
+                "layer_name": choice("layer", names, layer_name),
+                "row": slider("unit row", info["unit"][0], 0, last),
+                "col": slider("unit col", info["unit"][1], 0, last),
             }
         )
 

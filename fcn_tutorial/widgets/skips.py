@@ -7,41 +7,37 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from fcn_tutorial import viz
-from fcn_tutorial.widgets.base import DPI, _Explorer, _slider
+from fcn_tutorial import classes, scores, viz
+from fcn_tutorial.widgets.base import DPI, Explorer, slider
 
 __all__ = ["SkipExplorer"]
 
-# Misclassified pixels are painted in this colour when "errors" is on: magenta is in no
-# class's colour in CamVid's palette, so it cannot be mistaken for a class.
-ERROR_COLOUR = np.array([255, 0, 255], np.float32)
 
-
-class SkipExplorer(_Explorer):
+class SkipExplorer(Explorer):
     """One image, the predictions of several FCN variants, and a toggle between them.
 
     The predictions come precomputed (the widget runs no model), as label maps or as
     logits whose argmax is taken. With the ground truth, each variant is scored on this
-    image (pixel accuracy and mean IU, void pixels left out) and its mistakes can be
-    painted over the overlay.
+    image (pixel accuracy and mean IU, void pixels left out, ``scores.image_scores``) and
+    its mistakes can be painted over the overlay in ``classes.ERROR_COLOUR``.
 
     Args:
         image: ``(H, W, 3)`` uint8 (or float in ``0 .. 255``) photo.
         predictions: ``{name: prediction}``, each ``(H, W)`` integer labels or
             ``(H, W, K)`` scores; e.g. ``{"fcn32s": ..., "fcn16s": ..., "fcn8s": ...}``,
             shown in this order.
-        truth: ``(H, W)`` integer labels, ``ignore_index`` for void, or ``None``.
+        truth: ``(H, W)`` integer labels, ``ignore_class`` for void, or ``None``.
         class_names: one name per label ``0 .. K - 1``; ``None`` gives CamVid's 11.
         palette: ``(C, 3) uint8`` colours, row ``i`` for label ``i``; ``None`` gives
             CamVid's ``PALETTE``.
         variant: the prediction shown first (default: the last one given).
-        alpha: the starting opacity of the class colours, 0 to 1 (shown in percent).
-        ignore_index: the void label, left out of the scores (``None`` for CamVid's).
+        opacity: the starting opacity of the class colours, 0 to 1 (shown in percent).
+        ignore_class: the void label, left out of the scores (``None`` for CamVid's).
 
     Attributes:
         controls: ``variant`` (toggle buttons), ``opacity`` (a slider in percent), and
             with a truth ``truth`` (show it side by side) and ``errors`` (paint wrong pixels).
-        state: ``variant``, ``alpha`` (the opacity, 0 to 1), ``truth``, ``errors``,
+        state: ``variant``, ``opacity`` (0 to 1), ``truth``, ``errors``,
             ``shape`` ``(H, W)``, ``scores`` (``{name: {"pixel_accuracy", "mean_iu",
             "wrong_pixels"}}`` for every variant, empty without a truth),
             ``pixel_accuracy``, ``mean_iu`` and ``wrong_pixels`` of the variant shown
@@ -50,7 +46,7 @@ class SkipExplorer(_Explorer):
 
     Raises:
         ValueError: for no predictions, shapes that disagree with the image, an unknown
-            starting variant, or an ``alpha`` outside ``[0, 1]``.
+            starting variant, or an ``opacity`` outside ``[0, 1]``.
 
     Example:
         >>> truth = np.zeros((4, 6), "uint8"); truth[:, 3:] = 1
@@ -70,15 +66,12 @@ class SkipExplorer(_Explorer):
         class_names=None,
         palette=None,
         variant: str | None = None,
-        alpha: float = 0.5,
-        ignore_index: int | None = None,
+        opacity: float = 0.5,
+        ignore_class: int | None = None,
     ):
-        # Imported here: widgets sit below the data layer (tests/test_packaging.py).
-        from fcn_tutorial.datasets import classes
-
         self.class_names = tuple(classes.CLASS_NAMES if class_names is None else class_names)
         self.palette = np.asarray(classes.PALETTE if palette is None else palette, np.uint8)
-        self.ignore_index = classes.VOID if ignore_index is None else ignore_index
+        self.ignore_class = classes.VOID if ignore_class is None else ignore_class
         self.photo = np.asarray(image)
         if self.photo.ndim != 3 or self.photo.shape[-1] != 3:
             raise ValueError(f"image has shape {self.photo.shape}: pass one (H, W, 3) photo.")
@@ -92,19 +85,22 @@ class SkipExplorer(_Explorer):
                 f"truth has shape {self.truth.shape} but the image {shape}: pass the image's "
                 "own (H, W) labels."
             )
-        if not 0 <= alpha <= 1:
-            raise ValueError(f"alpha={alpha!r}: pass an opacity between 0 and 1, e.g. 0.5.")
+        if not 0 <= opacity <= 1:
+            raise ValueError(f"opacity={opacity!r}: pass an opacity between 0 and 1, e.g. 0.5.")
         names = list(self.masks)
         variant = names[-1] if variant is None else variant
         if variant not in self.masks:
             raise ValueError(f"variant {variant!r} is not among the predictions {names}.")
+        # A prediction may use labels the names do not cover: they count as classes too.
+        largest = max(int(mask.max()) for mask in self.masks.values())
+        self.num_classes = max(len(self.class_names), largest + 1)
         self.scores = self._score_all()
         controls = {
             "variant": widgets.ToggleButtons(
                 options=names, value=variant, description="variant", style={"button_width": "70px"}
             ),
             # Percent, an integer: every explorer's slider moves in whole steps.
-            "opacity": _slider("opacity %", round(100 * alpha), 0, 100),
+            "opacity": slider("opacity %", round(100 * opacity), 0, 100),
         }
         if self.truth is not None:
             controls["truth"] = widgets.Checkbox(value=True, description="ground truth")
@@ -132,21 +128,10 @@ class SkipExplorer(_Explorer):
     def _score_all(self) -> dict:
         if self.truth is None:
             return {}
-        # Imported here for the same reason as the classes: metrics sits above widgets.
-        from fcn_tutorial import metrics
-
-        num_classes = max(len(self.class_names), *(int(m.max()) + 1 for m in self.masks.values()))
-        counted = self.truth != self.ignore_index
-        scores = {}
-        for name, mask in self.masks.items():
-            confusion = metrics.confusion_matrix(self.truth, mask, num_classes, self.ignore_index)
-            result = metrics.segmentation_scores(confusion)
-            scores[name] = {
-                "pixel_accuracy": result["pixel_accuracy"],
-                "mean_iu": result["mean_iu"],
-                "wrong_pixels": int(np.sum(counted & (mask != self.truth))),
-            }
-        return scores
+        return {
+            name: scores.image_scores(self.truth, mask, self.num_classes, self.ignore_class)
+            for name, mask in self.masks.items()
+        }
 
     def _compute(self, values):
         names = list(self.masks)
@@ -158,7 +143,7 @@ class SkipExplorer(_Explorer):
         score = self.scores.get(variant, {})
         return {
             "variant": variant,
-            "alpha": values["opacity"] / 100,
+            "opacity": values["opacity"] / 100,
             "truth": values.get("truth", False),
             "errors": values.get("errors", False),
             "shape": self.photo.shape[:2],
@@ -169,32 +154,27 @@ class SkipExplorer(_Explorer):
             "changed_pixels": changed,
         }
 
-    def _blend(self, mask, painted=None) -> np.ndarray:
-        photo = self.photo.astype(np.float32)
-        alpha = self.state["alpha"]
-        colours = self.palette[np.minimum(mask, len(self.palette) - 1)].astype(np.float32)
-        coloured = mask != self.ignore_index
-        blend = np.where(coloured[..., None], (1 - alpha) * photo + alpha * colours, photo)
-        if painted is not None:
-            blend = np.where(painted[..., None], ERROR_COLOUR, blend)
-        return np.clip(blend + 0.5, 0, 255).astype(np.uint8)
-
     def panels(self) -> dict:
         """The pictures of the current state.
 
         Returns:
             dict of ``(H, W, 3) uint8``: ``prediction`` (the variant's colours over the
-            photo at ``alpha``, wrong pixels magenta when ``errors`` is on) and, when
-            ``truth`` is on, ``truth`` (the labels over the photo, void left bare).
+            photo at ``opacity``, wrong pixels ``ERROR_COLOUR`` when ``errors`` is on)
+            and, when ``truth`` is on, ``truth`` (the labels over the photo, void left bare).
         """
         mask = self.masks[self.state["variant"]]
         wrong = None
         if self.state["errors"]:
-            wrong = (self.truth != self.ignore_index) & (mask != self.truth)
-        panels = {"prediction": self._blend(mask, wrong)}
+            wrong = scores.wrong_pixels(self.truth, mask, self.num_classes, self.ignore_class)
+        panels = {"prediction": self._paint(mask, wrong)}
         if self.state["truth"]:
-            panels["truth"] = self._blend(self.truth)
+            panels["truth"] = self._paint(self.truth)
         return panels
+
+    def _paint(self, mask, wrong=None) -> np.ndarray:
+        return viz.paint_labels(
+            self.photo, mask, self.palette, self.state["opacity"], None, self.ignore_class, wrong
+        )
 
     def _draw(self):
         height, width = self.state["shape"]

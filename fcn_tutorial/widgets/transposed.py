@@ -11,10 +11,11 @@ from fcn_tutorial import arithmetic, reference, viz
 from fcn_tutorial.widgets.base import (
     DPI,
     SEED,
-    _choice,
-    _code,
-    _Explorer,
-    _slider,
+    Explorer,
+    choice,
+    keras_readout,
+    keras_shape,
+    slider,
 )
 from fcn_tutorial.widgets.convolution import (
     PADDING_CHOICES,
@@ -112,7 +113,7 @@ def _crop_text(before: int, after: int) -> str:
     return "the output is the canvas" + (f", {' and '.join(parts)}" if parts else "")
 
 
-class TransposedConvolutionExplorer(_Explorer):
+class TransposedConvolutionExplorer(Explorer):
     """Upsample a tiny input with a transposed convolution, in either of two views.
 
     ``view="scatter"``: step through the input cells; each stamps a scaled copy of the
@@ -133,7 +134,8 @@ class TransposedConvolutionExplorer(_Explorer):
             ``position`` (input cell in the scatter view, output cell in the other),
             ``window``, ``input_values``, ``kernel``, ``output`` (the whole output),
             ``value`` (the stamping input value, or the output cell's value),
-            ``formula``, ``keras_output_shape`` and ``error`` (a message, e.g. for
+            ``formula``, ``keras_output_shape`` (``None`` where Keras refuses the layer,
+            ``keras_note`` then says why) and ``error`` (a message, e.g. for
             ``output_padding >= strides``, with nothing drawn).
 
     Example:
@@ -163,12 +165,12 @@ class TransposedConvolutionExplorer(_Explorer):
             raise ValueError(f"unknown view {view!r}: use one of {viz.TRANSPOSED_VIEWS}.")
         self._build(
             {
-                "view": _choice("view", viz.TRANSPOSED_VIEWS, view, widgets.ToggleButtons),
+                "view": choice("view", viz.TRANSPOSED_VIEWS, view, widgets.ToggleButtons),
                 # Small enough that the largest canvas (14×14) still redraws quickly.
-                "input_size": _slider("input_size", input_size, 1, 4),
-                "kernel_size": _slider("kernel_size", kernel_size, 1, 5),
-                "strides": _slider("strides", strides, 1, 3),
-                "padding": _choice("padding", PADDING_CHOICES, padding),
+                "input_size": slider("input_size", input_size, 1, 4),
+                "kernel_size": slider("kernel_size", kernel_size, 1, 5),
+                "strides": slider("strides", strides, 1, 3),
+                "padding": choice("padding", PADDING_CHOICES, padding),
                 # ipywidgets reads a value of None as "nothing selected", so the
                 # dropdown holds a stand-in for Keras' default and _config maps it back.
                 "output_padding": widgets.Dropdown(
@@ -178,7 +180,7 @@ class TransposedConvolutionExplorer(_Explorer):
                     description="output_padding",
                     style={"description_width": "initial"},
                 ),
-                "step": _slider("step", 0, 0, 0),
+                "step": slider("step", 0, 0, 0),
             }
         )
 
@@ -213,11 +215,6 @@ class TransposedConvolutionExplorer(_Explorer):
         )[..., 0]
         row, col = geometry["position"]
         scatter = values["view"] == "scatter"
-        keras_shape, keras_note = None, None
-        try:
-            keras_shape = keras_transposed_output_shape(**config)
-        except ValueError as refusal:
-            keras_note = f"Keras refuses this layer: {refusal}"
         names = ("steps", "output_size", "full_size", "crop", "inserted_zeros", "pad")
         return {
             **values,
@@ -231,8 +228,7 @@ class TransposedConvolutionExplorer(_Explorer):
             "output": output,
             "value": float(input_values[row, col] if scatter else output[row, col]),
             "formula": transposed_size_formula(**config),
-            "keras_output_shape": keras_shape,
-            "keras_note": keras_note,
+            **keras_shape(keras_transposed_output_shape, **config),
         }
 
     def _draw(self):
@@ -262,18 +258,7 @@ class TransposedConvolutionExplorer(_Explorer):
                 f"flipped kernel at stride 1: <b>out[{row}, {col}]</b> = "
                 f"<b>{state['value']:g}</b>"
             )
-        padding, crop = state["padding"], ""
-        if not isinstance(padding, str):
-            padding, crop = "valid", f" + Cropping2D({state['padding']})"
-        layer = (
-            f"Conv2DTranspose(filters=1, kernel_size={state['kernel_size']}, "
-            f"strides={state['strides']}, padding={padding!r}, "
-            f"output_padding={state['output_padding']!r}){crop}"
-        )
-        shape = (1, state["input_size"], state["input_size"], 1)
-        keras = (
-            f"<b>Keras</b> {_code(layer)}: {_code(shape)} → {_code(state['keras_output_shape'])}"
-        )
-        if state["keras_note"]:
-            keras = html.escape(state["keras_note"])
+        names = ("kernel_size", "strides", "padding", "output_padding")
+        call = viz.keras_call("Conv2DTranspose", filters=1, **{name: state[name] for name in names})
+        keras = keras_readout(state, call)
         return f"<p><b>Output size</b> {html.escape(state['formula'])}<br>{action}<br>{keras}</p>"

@@ -1,6 +1,6 @@
 """Every explorer, in a real JupyterLab in headless Chromium: move its controls, see it redraw.
 
-For each notebook that builds an explorer (any ``widgets._Explorer`` subclass), the test
+For each notebook that builds an explorer (any ``widgets.Explorer`` subclass), the test
 opens it, waits for the kernel to be idle (the status bar's kernel status, which reads
 ``No Kernel | Initializing`` until the kernel is connected, not the toolbar's circle),
 runs all cells from the Run menu, and waits for idle again. Then, for each explorer, each
@@ -40,8 +40,8 @@ EXPLORERS = sorted(
     name
     for name, value in vars(widgets).items()
     if isinstance(value, type)
-    and issubclass(value, widgets._Explorer)
-    and value is not widgets._Explorer
+    and issubclass(value, widgets.Explorer)
+    and value is not widgets.Explorer
 )
 
 # What the explorer's text readout says for a control's new value, keyed by the

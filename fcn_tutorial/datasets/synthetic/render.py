@@ -16,7 +16,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from fcn_tutorial.datasets.classes import BICYCLIST, CAR, PAVEMENT, PEDESTRIAN, SKY, VOID
+from fcn_tutorial.classes import BICYCLIST, CAR, PAVEMENT, PEDESTRIAN, SKY, VOID
 from fcn_tutorial.datasets.synthetic.geometry import IMAGE_ONLY
 from fcn_tutorial.datasets.synthetic.look import slow_field
 from fcn_tutorial.datasets.synthetic.painters import ground_marks, sky_image

@@ -7,7 +7,7 @@ labelled, through them.
 
 from __future__ import annotations
 
-from fcn_tutorial.datasets.classes import BICYCLIST
+from fcn_tutorial.classes import BICYCLIST
 from fcn_tutorial.datasets.synthetic.dice import Dice, jitter
 from fcn_tutorial.datasets.synthetic.geometry import Polygons, ellipse, flat, rect_z, ring, stick
 from fcn_tutorial.datasets.synthetic.street import Street

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fcn_tutorial.datasets.classes import BUILDING, TREE
+from fcn_tutorial.classes import BUILDING, TREE
 from fcn_tutorial.datasets.synthetic.dice import Dice, jitter, shade
 from fcn_tutorial.datasets.synthetic.geometry import IMAGE_ONLY, Polygons, flat, rect_x, rect_z
 from fcn_tutorial.datasets.synthetic.street import DEPTH, Street

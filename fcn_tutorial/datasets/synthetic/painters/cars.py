@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from fcn_tutorial.datasets.classes import CAR
+from fcn_tutorial.classes import CAR
 from fcn_tutorial.datasets.synthetic.dice import Dice, jitter, shade
 from fcn_tutorial.datasets.synthetic.geometry import (
     CIRCLES,

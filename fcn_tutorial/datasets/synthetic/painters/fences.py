@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fcn_tutorial.datasets.classes import FENCE
+from fcn_tutorial.classes import FENCE
 from fcn_tutorial.datasets.synthetic.dice import Dice, jitter, shade
 from fcn_tutorial.datasets.synthetic.geometry import Polygons, rect_x
 from fcn_tutorial.datasets.synthetic.street import Street

@@ -6,7 +6,7 @@ camera, in proportions of their height; one in ten is a child.
 
 from __future__ import annotations
 
-from fcn_tutorial.datasets.classes import PEDESTRIAN
+from fcn_tutorial.classes import PEDESTRIAN
 from fcn_tutorial.datasets.synthetic.dice import Dice, jitter, shade
 from fcn_tutorial.datasets.synthetic.geometry import Polygons, ellipse, flat, stick
 from fcn_tutorial.datasets.synthetic.street import Street

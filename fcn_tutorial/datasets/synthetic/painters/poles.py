@@ -8,7 +8,7 @@ housing is labelled sign, as in CamVid.
 
 from __future__ import annotations
 
-from fcn_tutorial.datasets.classes import POLE, SIGN
+from fcn_tutorial.classes import POLE, SIGN
 from fcn_tutorial.datasets.synthetic.dice import Dice, jitter, shade
 from fcn_tutorial.datasets.synthetic.geometry import (
     IMAGE_ONLY,

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from fcn_tutorial.datasets.classes import PAVEMENT, ROAD
+from fcn_tutorial.classes import PAVEMENT, ROAD
 from fcn_tutorial.datasets.synthetic.dice import shade
 from fcn_tutorial.datasets.synthetic.geometry import Polygons, freeze, rect_y
 from fcn_tutorial.datasets.synthetic.street import Street

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from fcn_tutorial.datasets.classes import TREE
+from fcn_tutorial.classes import TREE
 from fcn_tutorial.datasets.synthetic.dice import Dice, jitter, shade
 from fcn_tutorial.datasets.synthetic.geometry import Polygons, ellipse, rect_z, stick
 from fcn_tutorial.datasets.synthetic.street import Street
