@@ -160,7 +160,8 @@ def test_no_private_names_borrowed_across_modules():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fcn_"):
                 for alias in node.names:
                     source = _resolve(f"{node.module}.{alias.name}")
-                    if alias.name.startswith("_") and source != module:
+                    private = alias.name.startswith("_") and not alias.name.startswith("__")
+                    if private and source != module:
                         borrowed.append(f"{module} imports {node.module}.{alias.name}")
                     if f"{node.module}.{alias.name}" in MODULES:
                         aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"

@@ -51,7 +51,7 @@ def figures(args) -> int:
 
     if args.list:
         for name, what in registry.describe().items():
-            print(f"{name:48} {what}")
+            print(f"{name}: {what}")
         return 0
     for path in registry.build(args.names or None, out_dir=args.out or registry.FIGURES_DIR):
         print(path)

@@ -20,15 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from fcn_tutorial.classes import CLASS_NAMES, NUM_CLASSES
+from fcn_tutorial.classes import CLASS_NAMES, KITTI_CLASS_NAMES, KITTI_COLOURS, NUM_CLASSES
 from fcn_tutorial.datasets import camvid
-from fcn_tutorial.datasets.folders import (
-    KITTI_CLASS_NAMES,
-    KITTI_COLOURS,
-    folder_paths,
-    read_pairs,
-    select_stems,
-)
+from fcn_tutorial.datasets.folders import folder_paths, read_pairs, select_stems
 from fcn_tutorial.datasets.kitti import kitti_road_paths
 from fcn_tutorial.datasets.synthetic import synthetic_driving
 

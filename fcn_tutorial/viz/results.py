@@ -71,4 +71,4 @@ def plot_gallery(images, masks, predictions, scores, count: int = 3):
             ax.set_title(title, fontsize=9)
             ax.axis("off")
     fig.subplots_adjust(left=0.01, right=0.99, top=0.97, bottom=0.01, wspace=0.03, hspace=0.15)
-    return fig
+    return fig, picks
