@@ -12,12 +12,22 @@ exit code 2, not a traceback; ``FCN_TUTORIAL_DEBUG=1`` shows the traceback anywa
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from fcn_tutorial.cli import commands, parser
 from fcn_tutorial.cli.parser import build_parser, parse_size
 
-__all__ = ["main", "is_bad_input", "report", "parse_size", "build_parser", "commands", "parser"]
+__all__ = [
+    "main",
+    "is_bad_input",
+    "report",
+    "in_flags",
+    "parse_size",
+    "build_parser",
+    "commands",
+    "parser",
+]
 
 
 def is_bad_input(error: BaseException) -> bool:
@@ -33,9 +43,32 @@ def is_bad_input(error: BaseException) -> bool:
     return classifiers is not None and isinstance(error, classifiers.WeightsUnavailableError)
 
 
-def report(command: str, error: BaseException) -> int:
-    """Print ``error`` as one line on stderr and return the exit code 2."""
-    message = " ".join(str(error).split()) or type(error).__name__
+def in_flags(message: str, settings) -> str:
+    """A library message worded for the command line: ``num_val=24`` becomes ``--num-val 24``.
+
+    The library names a setting as a Python keyword (``learning_rate=nan``), its advice for
+    code; a command's user sets it with a flag, so each of the command's settings is
+    rewritten.
+
+    Example:
+        >>> in_flags("24 val images: pass num_val=5.", ["num_val"])
+        '24 val images: pass --num-val 5.'
+    """
+    for setting in settings:
+        flag = "--" + setting.replace("_", "-")
+        message = re.sub(rf"(?<![\w.]){re.escape(setting)}=", flag + " ", message)
+    return message
+
+
+def report(command: str, error: BaseException, settings=()) -> int:
+    """Print ``error`` as one line on stderr, in the command's flags; return exit code 2.
+
+    Args:
+        command: the subcommand that failed.
+        error: what the library raised.
+        settings: the command's option names (``num_val`` ...), rewritten as flags.
+    """
+    message = in_flags(" ".join(str(error).split()) or type(error).__name__, settings)
     print(f"fcn-tutorial {command}: error: {message}", file=sys.stderr, flush=True)
     return 2
 
@@ -53,5 +86,5 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         # The library's messages name the fix; a traceback would only bury it.
         if is_bad_input(error) and not os.environ.get("FCN_TUTORIAL_DEBUG"):
-            return report(args.command, error)
+            return report(args.command, error, [key for key in vars(args) if key != "command"])
         raise
