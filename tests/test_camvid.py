@@ -1,16 +1,23 @@
 """CamVid: the shipped manifest, the shared copy, and downloads from a local HTTP server.
 
 The download tests never reach the internet: a server on 127.0.0.1 serves the files of
-``../shared/data/camvid`` and can be told to corrupt a file or to drop a connection
-half-way, and it counts the requests it gets.
+``../shared/data/camvid`` (or a three-pair stand-in under a monkeypatched manifest) and can
+be told to corrupt a file, to drop a connection half-way or to stall, and it counts the
+requests it gets.
 """
 
 import hashlib
 import http.server
 import io
+import json
+import os
+import re
 import socket
+import subprocess
+import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,11 +27,12 @@ import pooch
 import pytest
 from PIL import Image
 
-from fcn_tutorial import datasets
-from fcn_tutorial.datasets import CLASS_NAMES, VOID, camvid, load_camvid
+from fcn_tutorial import cli, datasets
+from fcn_tutorial.datasets import CLASS_NAMES, VOID, camvid, download, load_camvid
 from fcn_tutorial.datasets.folders import read_pair
 
-CAMVID = Path(__file__).resolve().parents[2] / "shared" / "data" / "camvid"
+ROOT = Path(__file__).resolve().parents[1]
+CAMVID = ROOT.parent / "shared" / "data" / "camvid"
 
 
 @pytest.fixture(scope="module")
@@ -108,13 +116,16 @@ def test_a_corrupted_copy_is_rejected_by_name_and_hashes(shared, tmp_path):
 
 
 class Server:
-    """Serves ``folder`` under ``/CamVid/``; ``corrupt`` names get one byte flipped, and
-    the first ``interrupt[name]`` requests of a name are cut off half-way."""
+    """Serves ``folder`` under ``/CamVid/``; ``corrupt`` names get one byte flipped, the
+    first ``interrupt[name]`` requests of a name are cut off half-way, and ``stall[name]``
+    requests stall (``"headers"``: before any answer; ``"body"``: half-way) until closed."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.corrupt: set[str] = set()
         self.interrupt: Counter = Counter()
+        self.stall: dict[str, str] = {}
+        self.released = threading.Event()
         self.requests: Counter = Counter()
         server = self
 
@@ -129,9 +140,17 @@ class Server:
                 body = bytearray(path.read_bytes())
                 if name in server.corrupt:
                     body[100] ^= 0xFF
+                if server.stall.get(name) == "headers":
+                    server.released.wait(60)
+                    return
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if server.stall.get(name) == "body":
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    server.released.wait(60)
+                    return
                 if server.interrupt[name] > 0:
                     server.interrupt[name] -= 1
                     self.wfile.write(body[: len(body) // 2])
@@ -148,6 +167,7 @@ class Server:
         self.thread.start()
 
     def close(self):
+        self.released.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -195,7 +215,7 @@ def test_download_fetches_only_what_is_missing(server, half_empty, monkeypatch):
     assert server.requests == Counter(gone), "a complete folder must not be fetched again"
 
 
-def test_a_corrupt_download_is_retried_once_then_named_with_both_hashes(server, half_empty):
+def test_a_corrupt_download_is_retried_then_named_with_both_hashes(server, half_empty):
     root, gone = half_empty
     bad = gone[0]
     server.corrupt.add(bad)
@@ -205,8 +225,8 @@ def test_a_corrupt_download_is_retried_once_then_named_with_both_hashes(server, 
     body = bytearray((server.folder / bad).read_bytes())
     body[100] ^= 0xFF
     assert bad in message and sha256(bytes(body)) in message
-    assert camvid._manifest()[bad] in message
-    assert server.requests[bad] == 2
+    assert camvid._manifest()[bad] in message and "sha256 mismatch" in message
+    assert server.requests[bad] == 1 + download.RETRIES
     assert not (root / bad).exists() and stray_files(root, "val") == []
     # Fixed upstream: a rerun fetches exactly what is still missing, then loads.
     server.corrupt.clear()
@@ -217,20 +237,21 @@ def test_a_corrupt_download_is_retried_once_then_named_with_both_hashes(server, 
     assert server.requests - before == Counter(still_missing)
 
 
-@pytest.mark.parametrize("cuts", [1, 2])
+@pytest.mark.parametrize("cuts", [download.RETRIES, download.RETRIES + 1])
 def test_an_interrupted_download_never_leaves_a_partial_file(server, half_empty, cuts):
     root, gone = half_empty
     cut = gone[-1]
     server.interrupt[cut] = cuts
-    if cuts == 1:  # the one retry succeeds
+    attempts = 1 + download.RETRIES
+    if cuts < attempts:  # the last retry succeeds
         load_camvid("val", root=root, base_url=server.url, progress=False)
-        assert server.requests[cut] == 2
+        assert server.requests[cut] == attempts
         assert sha256((root / cut).read_bytes()) == camvid._manifest()[cut]
         return
     with pytest.raises(ConnectionError) as error:
         load_camvid("val", root=root, base_url=server.url, progress=False)
     assert cut in str(error.value) and str(root) in str(error.value)
-    assert server.requests[cut] == 2
+    assert server.requests[cut] == attempts
     assert not (root / cut).exists() and stray_files(root, "val") == []
 
 
@@ -404,3 +425,166 @@ def test_load_split_on_the_shared_copy_matches_the_loader(shared):
         image, mask = read_pair(image_paths[k], mask_paths[k])
         np.testing.assert_array_equal(split.images[k], image)
         np.testing.assert_array_equal(split.masks[k], mask)
+
+
+# -- a corrupt copy, a stalled server, a killed download ------------------------------------
+
+BAD = f"val/{TINY_STEMS[1]}.png"
+
+
+@pytest.fixture
+def tiny_server(tiny, tmp_path, monkeypatch):
+    """A server of the three-pair stand-in, which ``$FCN_TUTORIAL_CAMVID_URL`` points at."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    server = Server(tiny(tmp_path / "served"))
+    monkeypatch.setenv("FCN_TUTORIAL_CAMVID_URL", server.url)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def quick_timeouts(monkeypatch):
+    """Half a second without a byte ends an attempt, and one retry follows."""
+    monkeypatch.setattr(download, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(download, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(download, "RETRIES", 1)
+
+
+@pytest.fixture
+def corrupt(tiny, tmp_path, monkeypatch):
+    """A complete stand-in copy in ``tmp_path/data/camvid`` with one byte of ``BAD`` flipped,
+    and no server (a closed port): returns the folder and the bad file's sha256."""
+    root = tiny(tmp_path / "data" / "camvid")
+    data = bytearray((root / BAD).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (root / BAD).write_bytes(bytes(data))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("FCN_TUTORIAL_CAMVID_URL", f"http://127.0.0.1:{closed_port()}/CamVid/")
+    monkeypatch.setattr(download, "RETRIES", 0)  # refused at once; no pauses
+    return root, sha256(bytes(data))
+
+
+def assert_names_the_mismatch(message: str, root: Path, found: str) -> None:
+    for needle in (str(root / BAD), found, camvid._manifest()[BAD], "sha256 mismatch"):
+        assert needle in message, (needle, message)
+
+
+CORRUPT_PATHS = {
+    "load_camvid": (ConnectionError, lambda root: load_camvid("val", root, progress=False)),
+    "load_camvid-offline": (ValueError, lambda root: load_camvid("val", root, download=False)),
+    "load_split": (ConnectionError, lambda root: datasets.load_split("camvid", "val", root=root)),
+    "load_split-offline": (
+        ValueError,
+        lambda root: datasets.load_split("camvid", "val", root=root, download=False),
+    ),
+    "download_camvid": (ConnectionError, lambda root: camvid.download_camvid(root=root)),
+    "camvid_paths": (ConnectionError, lambda root: camvid.camvid_paths("val", root)),
+}
+
+
+@pytest.mark.parametrize("path", CORRUPT_PATHS)
+def test_a_corrupt_file_is_named_with_both_hashes_on_every_path(corrupt, path):
+    root, found = corrupt
+    error_type, call = CORRUPT_PATHS[path]
+    with pytest.raises(error_type) as error:
+        call(root)
+    assert_names_the_mismatch(str(error.value), root, found)
+    # The fix: delete and download again, or, offline, copy good files over them.
+    assert "Delete it and download again" in str(error.value) or "copy a CamVid" in str(error.value)
+
+
+def test_the_download_command_names_a_corrupt_file_with_both_hashes(corrupt, capsys):
+    root, found = corrupt
+    assert cli.main(["download", "camvid", "--root", str(root)]) == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("fcn-tutorial download: error: could not download CamVid's")
+    assert_names_the_mismatch(line, root, found)
+    assert "Files still missing" not in line  # nothing is missing: one file is corrupt
+
+
+def test_locating_passes_over_a_corrupt_copy_saying_why(corrupt, monkeypatch):
+    root, found = corrupt
+    monkeypatch.setenv("FCN_TUTORIAL_DATA", str(root.parent))
+    with pytest.warns(UserWarning, match="passed over the CamVid copy") as caught:
+        assert camvid.locate_camvid(splits="val") is None
+    assert_names_the_mismatch(str(caught[0].message), root, found)
+    # load_split, demo, experiments and bench data find data this way.
+    with pytest.warns(UserWarning, match="passed over"), pytest.raises(ConnectionError) as error:
+        datasets.load_split("camvid", "val")
+    assert_names_the_mismatch(str(error.value), root, found)
+    (root / BAD).unlink()  # incomplete, not corrupt: passed over in silence
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert camvid.locate_camvid(splits="val") is None
+
+
+@pytest.mark.parametrize("stall", ["headers", "body"])
+def test_a_stalled_server_is_given_up_on_and_retried(
+    tiny_server, quick_timeouts, tmp_path, capsys, stall
+):
+    names = sorted(camvid._manifest())
+    tiny_server.stall = dict.fromkeys(names, stall)
+    start = time.perf_counter()
+    assert cli.main(["download", "camvid", "--root", str(tmp_path / "camvid")]) == 2
+    # Two attempts of 0.5 s each and a 1 s pause; the defaults are 20 s, 2 retries.
+    assert time.perf_counter() - start < 8
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "in 2 attempts (the server sent nothing for 0.5 s" in line
+    assert tiny_server.requests == Counter(dict.fromkeys(names, 2))
+    assert stray_files(tmp_path / "camvid", "val") == []
+
+
+def test_after_a_failure_no_queued_file_is_started(tiny_server, quick_timeouts, tmp_path):
+    tiny_server.stall = dict.fromkeys(camvid._manifest(), "headers")
+    with pytest.raises(ConnectionError, match="sent nothing for 0.5 s"):
+        camvid.download_camvid(root=tmp_path / "camvid", workers=2, progress=False)
+    # The two files in flight, twice each; the four queued ones never start (each would
+    # have waited its own timeouts before the error could be reported).
+    assert sum(tiny_server.requests.values()) == 2 * 2
+
+
+def test_the_timeout_and_retry_policy():
+    # No attempt waits more than 30 s without a byte, and a failure is retried.
+    assert download.CONNECT_TIMEOUT + download.READ_TIMEOUT <= 30
+    assert download.RETRIES >= 1
+
+
+POOCH_TEMPORARY = re.compile(r"tmp[a-z0-9_]{8}")  # tempfile's names
+
+
+def test_a_killed_download_leaves_temporaries_that_the_next_run_removes(tiny_server, tmp_path):
+    root = tmp_path / "camvid"
+    tiny_server.stall[BAD] = "body"
+    (tmp_path / "manifest.json").write_text(json.dumps(camvid._manifest()))
+    script = (
+        "import json, sys; from fcn_tutorial import cli; from fcn_tutorial.datasets import camvid;"
+        f"manifest = json.loads(open({str(tmp_path / 'manifest.json')!r}).read());"
+        "camvid._manifest = lambda: manifest;"
+        f"sys.exit(cli.main(['download', 'camvid', '--root', {str(root)!r}]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env)
+    others = [name for name in camvid._manifest() if name != BAD]
+    try:  # until every other file is in and the stalled one is half-way
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+            tiny_server.requests[BAD] and all((root / name).is_file() for name in others)
+        ):
+            time.sleep(0.05)
+        time.sleep(0.2)
+    finally:
+        process.kill()  # kill -9
+        process.wait()
+    left = [p for p in (root / "val").iterdir() if p.name not in {Path(n).name for n in others}]
+    assert len(left) == 1 and POOCH_TEMPORARY.fullmatch(left[0].name), left
+    hour_ago = time.time() - 3600
+    os.utime(left[0], (hour_ago, hour_ago))
+    # Not temporaries, or one a live download may be writing now: all kept.
+    keep = [root / "val" / "notes.txt", root / "val" / "tmp_keep.png", root / "val" / "tmpfresh123"]
+    for path in keep:
+        path.write_text("mine")
+    tiny_server.stall.clear()
+    assert cli.main(["download", "camvid", "--root", str(root)]) == 0
+    assert not left[0].exists()
+    assert all(path.read_text() == "mine" for path in keep)
+    assert camvid.is_complete(root, "val") and tiny_server.requests[BAD] == 2

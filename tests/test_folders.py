@@ -15,6 +15,7 @@ from fcn_tutorial.datasets import (
     kitti_road_paths,
     load_folder,
     load_kitti_road,
+    load_split,
     read_image,
     read_mask,
 )
@@ -110,6 +111,40 @@ def test_truncated_and_non_image_files_are_named(tmp_path):
         read_image(tmp_path / "notes.png")
     with pytest.raises(FileNotFoundError):
         read_image(tmp_path / "absent.png")
+
+
+def test_truncated_files_in_a_folder_are_all_named_and_nothing_is_loaded(tmp_path):
+    for name in "abcdef":
+        image, mask = random_pair(64, 64)
+        save(image, tmp_path / "images" / f"{name}.png")
+        save(mask, tmp_path / "masks" / f"{name}.png")
+    bad = [tmp_path / "images" / "b.png", tmp_path / "masks" / "d.png"]
+    for path in bad:
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+    def assert_names_both(message, total):
+        assert f"2 of {total} image/mask pairs cannot be used, so none were loaded" in message
+        for path in bad:
+            assert f"{path} cannot be read as an image (image file is truncated)" in message
+        assert message.count("Re-download or re-export it, or remove it from the folder") == 2
+
+    with pytest.raises(ValueError) as error:
+        load_folder(tmp_path / "images", tmp_path / "masks")
+    assert_names_both(str(error.value), 6)
+    with pytest.raises(ValueError) as error:
+        load_split("folder", "train", root=tmp_path, num_val=1)
+    assert_names_both(str(error.value), 5)
+    for name in "ace":  # more than three: the first three in full, the others by image
+        path = tmp_path / "images" / f"{name}.png"
+        path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError) as error:
+        load_folder(tmp_path / "images", tmp_path / "masks")
+    message = str(error.value)
+    assert message.startswith("5 of 6 image/mask pairs cannot be used")
+    assert message.count("cannot be read as an image") == 3
+    assert message.endswith(
+        f"The other 2, by image: {tmp_path}/images/d.png, {tmp_path}/images/e.png."
+    )
 
 
 def test_grayscale_and_rgba_photos_are_converted_with_one_warning_per_call(folder):

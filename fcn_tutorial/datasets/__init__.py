@@ -12,6 +12,8 @@ complete CamVid copy is.
 - ``synthetic``: ``synthetic_driving`` and ``synthetic_drive``, the offline default data.
 - ``camvid``: ``load_camvid``, downloaded once and checked against a sha256 manifest;
   ``locate_camvid``; ``camvid.is_complete`` checks one folder.
+- ``download``: the hash-checked HTTP fetching behind it: timeouts, retries, and the
+  temporary files of a killed download removed by the next one.
 - ``folders``: ``load_folder`` for your own data, and the readers (``read_image``,
   ``read_mask``) whose checks every loader shares.
 - ``kitti``: ``load_kitti_road``, from your download of KITTI road.

@@ -9,9 +9,12 @@
 - Integrity: ``camvid_sha256.txt``, shipped with this package, holds the sha256 of every
   file; a file is used only once its hash matches.
 
-Downloads go through ``pooch``: each file is written to a temporary name in its final
-folder and renamed only after its hash matches, so an interrupted run never leaves a
-half file under the real name, and a rerun fetches only what is still missing.
+Downloads go through :mod:`~fcn_tutorial.datasets.download` (``pooch``, with its timeouts
+and retries): each file is written to a temporary name in its final folder and renamed
+only after its hash matches, so an interrupted run never leaves a half file under the
+real name; a rerun deletes the temporary files a killed one left and fetches only what is
+still missing or corrupt. A file whose sha256 does not match is named, with both hashes,
+on every path that meets it.
 
 Most code reads CamVid through ``datasets.load_split("camvid", ...)``, which finds a copy
 with :func:`locate_camvid`; :func:`load_camvid` and :func:`camvid_paths` read one folder.
@@ -21,13 +24,15 @@ from __future__ import annotations
 
 import functools
 import os
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pooch
 
+from fcn_tutorial.datasets.download import DownloadError, fetch_files, remove_stale_temporaries
 from fcn_tutorial.datasets.folders import load_pairs, select_stems
 
 __all__ = [
@@ -47,9 +52,6 @@ CAMVID_URL = (
     "bb68b64e72cb004b3ed927fee0f5624dd8097498/CamVid/"
 )
 SPLITS = ("train", "val", "test")
-# Short enough that a machine without network fails within seconds, long enough for a
-# slow but working connection to deliver a 300 kB PNG.
-TIMEOUT = (5, 30)
 # A read-only copy beside a clone of the repository, which its own tests and benchmarks read.
 _SHARED_COPY = Path(__file__).resolve().parents[3] / "shared" / "data" / "camvid"
 
@@ -152,6 +154,10 @@ def locate_camvid(
     4. ``../shared/data/camvid`` beside a clone of the repository, the read-only copy
        the repository's own tests and benchmarks use.
 
+    A place that holds every file but some with the wrong sha256 (a corrupt copy) is
+    passed over with a ``UserWarning`` naming the file, both hashes and the fix, so that
+    no caller falls back to a download or to synthetic data without saying why.
+
     Args:
         root: a folder to try first.
         splits: the splits that must be complete.
@@ -167,9 +173,20 @@ def locate_camvid(
     if os.environ.get("FCN_TUTORIAL_DATA"):
         places.append(Path(os.environ["FCN_TUTORIAL_DATA"]) / "camvid")
     places += [_cache_root(), _SHARED_COPY]
+    names = _split_files(splits)
     for place in dict.fromkeys(places):  # each place once, in order
-        if is_complete(place, splits):
+        if not all((place / name).is_file() for name in names):
+            continue  # incomplete: nothing to hash
+        _, wrong = _check_local(names, place)
+        if not wrong:
             return place
+        warnings.warn(
+            f"passed over the CamVid copy in {place}: {_mismatch(place, wrong)}. Delete "
+            f"{_them(wrong)} and download again (fcn-tutorial download camvid --root {place}), "
+            f"or copy good ones over {_them(wrong)}.",
+            UserWarning,
+            stacklevel=2,
+        )
     return None
 
 
@@ -183,7 +200,7 @@ def _split_files(splits: tuple[str, ...] | str) -> list[str]:
 
 def _how_to_provide(root: Path, base_url: str) -> str:
     return (
-        f"Provide them in one of three ways: run load_camvid(..., download=True) with a "
+        f"Provide the files in one of three ways: run load_camvid(..., download=True) with a "
         f"network connection (files come from {base_url}<path>); copy a CamVid folder with "
         f"the same layout (train/, trainannot/, val/ ...) to {root}; or set "
         "FCN_TUTORIAL_DATA to a folder holding camvid/, or pass root=."
@@ -192,6 +209,33 @@ def _how_to_provide(root: Path, base_url: str) -> str:
 
 def _listing(names: list[str]) -> str:
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _them(wrong: dict[str, str]) -> str:
+    return "it" if len(wrong) == 1 else "them"
+
+
+def _mismatch(root: Path, wrong: dict[str, str]) -> str:
+    """The corrupt files of ``root`` (name: sha256 found), the first with both hashes."""
+    (name, digest), *others = sorted(wrong.items())
+    count = "1 file fails its" if not others else f"{len(wrong)} files fail their"
+    rest = f"; the others: {_listing([other for other, _ in others])}" if others else ""
+    return (
+        f"{count} sha256 check: {root / name} has sha256 {digest}, but the manifest expects "
+        f"{_manifest()[name]} (a sha256 mismatch: the file was changed or cut short){rest}"
+    )
+
+
+def _local_state(root: Path, missing: list[str], wrong: dict[str, str]) -> str:
+    """What a failed download leaves: the files still missing and those still corrupt."""
+    parts = []
+    if missing:
+        parts.append(f"Files still missing in {root}: {len(missing)} ({_listing(missing)}).")
+    if wrong:
+        parts.append(
+            f"In {root}, {_mismatch(root, wrong)}; the download was to replace {_them(wrong)}."
+        )
+    return " ".join(parts)
 
 
 def _check_local(names: list[str], root: Path) -> tuple[list[str], dict[str, str]]:
@@ -203,73 +247,6 @@ def _check_local(names: list[str], root: Path) -> tuple[list[str], dict[str, str
         digests = pool.map(lambda name: pooch.file_hash(str(root / name)), present)
         wrong = {name: d for name, d in zip(present, digests) if d != manifest[name]}
     return missing, wrong
-
-
-class _Downloader:
-    """pooch's HTTP downloader that also remembers the sha256 of what it received."""
-
-    def __init__(self):
-        self.http = pooch.HTTPDownloader(progressbar=False, timeout=TIMEOUT)
-        self.received: dict[str, str] = {}
-
-    def __call__(self, url, output_file, pooch_registry, check_only=False):
-        self.http(url, output_file, pooch_registry, check_only=check_only)
-        self.received[url] = pooch.file_hash(str(output_file))
-
-
-def _fetch(names, root: Path, base_url: str, workers: int, progress: bool) -> None:
-    import requests
-    from tqdm.auto import tqdm
-
-    manifest = _manifest()
-    # retry_if_failed=1: a hash mismatch or a dropped connection gets one more try.
-    registry = pooch.create(
-        path=root,
-        base_url=base_url,
-        registry={name: manifest[name] for name in names},
-        retry_if_failed=1,
-    )
-    # Made up front: pooch creates folders itself, which races between threads.
-    for folder in {(root / name).parent for name in names}:
-        folder.mkdir(parents=True, exist_ok=True)
-    downloader = _Downloader()
-    logger = pooch.get_logger()
-    level = logger.level
-    logger.setLevel("WARNING")  # pooch logs a line per file; the bar says enough
-    bar = tqdm(total=len(names), unit="file", desc="CamVid", disable=not progress)
-    pool = ThreadPoolExecutor(max_workers=workers)
-    try:
-        pending = {pool.submit(registry.fetch, name, downloader=downloader): name for name in names}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in done:
-                name = pending.pop(future)
-                error = future.exception()
-                if error is None:
-                    bar.update()
-                    continue
-                # Stop at the first failure: offline, every other file would fail too.
-                pool.shutdown(wait=True, cancel_futures=True)
-                url = registry.get_url(name)
-                if isinstance(error, requests.RequestException):
-                    missing, _ = _check_local(names, root)
-                    raise ConnectionError(
-                        f"could not download CamVid's {name} from {url} ({error}). "
-                        f"Files still missing in {root}: {len(missing)} "
-                        f"({_listing(missing)}). {_how_to_provide(root, base_url)}"
-                    ) from error
-                if isinstance(error, ValueError) and url in downloader.received:
-                    raise ValueError(
-                        f"CamVid's {name}, downloaded twice from {url}, has sha256 "
-                        f"{downloader.received[url]} but the manifest expects "
-                        f"{manifest[name]}; nothing was saved under {root / name}. The "
-                        "server sends a different file: check base_url, or report it."
-                    ) from error
-                raise error
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        bar.close()
-        logger.setLevel(level)
 
 
 def download_camvid(
@@ -296,16 +273,36 @@ def download_camvid(
         The CamVid folder.
 
     Raises:
-        ConnectionError: when a download fails (offline, server down); the message lists
-            what is missing, where it looked and how to provide the files.
-        ValueError: for an unknown split, or a file whose hash is still wrong after one
-            retry (the message names the file and both hashes).
+        ConnectionError: when a download fails (offline, server down or stalled: see
+            :mod:`~fcn_tutorial.datasets.download` for the timeouts and retries); the
+            message names the file and the cause, lists what is still missing and which
+            files are corrupt (with both hashes), and says how to provide them.
+        ValueError: for an unknown split, or a downloaded file whose hash is still wrong
+            after every retry (the message names the file and both hashes).
     """
     root = camvid_root(root)
-    missing, wrong = _check_local(_split_files(splits), root)
-    if missing or wrong:
-        _fetch(missing + sorted(wrong), root, _base_url(base_url), workers, progress)
+    _download(_split_files(splits), root, _base_url(base_url), workers, progress)
     return root
+
+
+def _download(names: list[str], root: Path, base_url: str, workers: int, progress: bool) -> None:
+    """Fetch those of ``names`` that are missing or corrupt under ``root``.
+
+    First deletes the temporary files a killed download left in the CamVid folders.
+    """
+    folders = [root, *(root / f"{split}{kind}" for split in SPLITS for kind in ("", "annot"))]
+    remove_stale_temporaries(folders)
+    missing, wrong = _check_local(names, root)
+    if not missing and not wrong:
+        return
+    registry = {name: _manifest()[name] for name in missing + sorted(wrong)}
+    try:
+        fetch_files(registry, root, base_url, label="CamVid", workers=workers, progress=progress)
+    except DownloadError as error:
+        missing, wrong = _check_local(names, root)
+        raise ConnectionError(
+            f"{error}. {_local_state(root, missing, wrong)} {_how_to_provide(root, base_url)}"
+        ) from error
 
 
 def _base_url(base_url: str | None) -> str:
@@ -343,22 +340,27 @@ def camvid_paths(
     root = camvid_root(root)
     images, masks = camvid_files(split, select)
     names = images + masks
-    missing, wrong = _check_local(names, root)
-    if download and (missing or wrong):
-        _fetch(missing + sorted(wrong), root, _base_url(base_url), 8, progress)
-    elif missing:
-        raise FileNotFoundError(
-            f"{len(missing)} of CamVid's {len(names)} {split} files are missing in {root}: "
-            f"{_listing(missing)}. {_how_to_provide(root, _base_url(base_url))}"
-        )
-    elif wrong:
-        name, digest = sorted(wrong.items())[0]
-        raise ValueError(
-            f"{len(wrong)} CamVid files in {root} are corrupt: {root / name} has sha256 "
-            f"{digest} but the manifest expects {_manifest()[name]}. Delete them and "
-            "call load_camvid(..., download=True), or copy them again."
-        )
+    if download:
+        _download(names, root, _base_url(base_url), 8, progress)
+    else:
+        _require_local(names, root, f"{split} files", _base_url(base_url))
     return [root / name for name in images], [root / name for name in masks]
+
+
+def _require_local(names: list[str], root: Path, what: str, base_url: str) -> None:
+    """Refuse, naming the files and the fix, when some of ``names`` are missing or corrupt."""
+    missing, wrong = _check_local(names, root)
+    if missing:
+        raise FileNotFoundError(
+            f"{len(missing)} of CamVid's {len(names)} {what} are missing in {root}: "
+            f"{_listing(missing)}. {_how_to_provide(root, base_url)}"
+        )
+    if wrong:
+        raise ValueError(
+            f"In {root}, {_mismatch(root, wrong)}. Delete {_them(wrong)} and download again "
+            "(load_camvid(..., download=True), or fcn-tutorial download camvid), or copy "
+            f"good ones over {_them(wrong)}."
+        )
 
 
 def load_camvid(

@@ -260,7 +260,9 @@ def read_pairs(
         ``(images, masks)``: lists of ``(H, W, 3) uint8`` and ``(H, W) uint8``.
 
     Raises:
-        ValueError: as :func:`read_pair`, and for no pairs or unequal lists.
+        ValueError: as :func:`read_pair`, and for no pairs or unequal lists. Every pair
+            is read before refusing, so one message names every unusable pair (a truncated
+            image, a mask of another size ...): nothing is skipped, and one fix-up suffices.
     """
     if len(image_paths) != len(mask_paths) or not image_paths:
         raise ValueError(
@@ -269,9 +271,12 @@ def read_pairs(
 
     def read(paths):
         image_path, mask_path = paths
-        image, note = _read_image(Path(image_path))
-        mask = read_mask(mask_path, palette, num_classes)
-        _check_same_size(image_path, image, mask_path, mask)
+        try:
+            image, note = _read_image(Path(image_path))
+            mask = read_mask(mask_path, palette, num_classes)
+            _check_same_size(image_path, image, mask_path, mask)
+        except ValueError as error:
+            return error
         if size is not None:
             image, mask = resize_pair(image, mask, size)
         return image, mask, note
@@ -279,8 +284,28 @@ def read_pairs(
     # Pillow releases the GIL while it inflates PNGs, so threads decode in parallel.
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         results = list(pool.map(read, zip(image_paths, mask_paths)))
+    _refuse_unusable(image_paths, results)
     _warn_conversions([(p, note) for p, (_, _, note) in zip(image_paths, results) if note])
     return [image for image, _, _ in results], [mask for _, mask, _ in results]
+
+
+def _refuse_unusable(image_paths: Sequence[Path], results: list) -> None:
+    """Raise one ``ValueError`` for every pair whose reading failed: each one's own
+    message for the first three, the image files of the rest."""
+    failed = [(path, r) for path, r in zip(image_paths, results) if isinstance(r, ValueError)]
+    if len(failed) == 1:
+        raise failed[0][1]
+    if failed:
+        shown = " ".join(str(error) for _, error in failed[:3])
+        rest = [str(path) for path, _ in failed[3:]]
+        more = ""
+        if rest:
+            listed = ", ".join(rest[:5]) + (" ..." if len(rest) > 5 else "")
+            more = f" The other {len(rest)}, by image: {listed}."
+        raise ValueError(
+            f"{len(failed)} of {len(results)} image/mask pairs cannot be used, so none "
+            f"were loaded: {shown}{more}"
+        ) from failed[0][1]
 
 
 def load_pairs(
