@@ -133,7 +133,7 @@ def jupyterlab(tmp_path_factory):
     config_dir = home / "jupyter-config"
     _write_config(config_dir)
     env = {
-        **os.environ,  # keeps KERAS_HOME, which tests/conftest.py points at its copy
+        **os.environ,  # keeps KERAS_HOME, which the repository's conftest.py points at its copy
         "HOME": str(home),
         "TMPDIR": str(home),
         "MPLCONFIGDIR": str(home / "matplotlib"),

@@ -1,0 +1,28 @@
+"""Set-up for everything pytest runs here, tests and notebooks alike (nbval included).
+
+The Keras backend, the notebooks' quick speed, TensorFlow's oneDNN kernels, and offline
+ImageNet weights: a copy of ``../shared/keras_home`` when it is beside the repository.
+Here, not in ``tests/conftest.py``, so that ``pytest notebooks/05_...ipynb`` alone gets it.
+"""
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("FCN_TUTORIAL_SPEED", "quick")
+# As fcn_tutorial sets it (see its __init__), before any test imports Keras first.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+SHARED_KERAS_HOME = Path(__file__).resolve().parent.parent / "shared" / "keras_home"
+
+# Keras reads KERAS_HOME when it is first imported, and the notebook kernels that nbval
+# starts inherit this environment, so the copy must be in place before anything runs.
+# A copy, because Keras writes keras.json there and ../shared is read-only.
+if SHARED_KERAS_HOME.is_dir() and "FCN_TUTORIAL_TEST_KERAS_HOME" not in os.environ:
+    _copy = Path(tempfile.mkdtemp(prefix="fcn-tutorial-keras-home-"))
+    shutil.copytree(SHARED_KERAS_HOME, _copy, dirs_exist_ok=True)
+    os.environ["KERAS_HOME"] = os.environ["FCN_TUTORIAL_TEST_KERAS_HOME"] = str(_copy)
+    atexit.register(shutil.rmtree, _copy, ignore_errors=True)
