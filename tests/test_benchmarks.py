@@ -1,5 +1,5 @@
 """benchmarks/: the FCN-8s speed benchmark's printout and JSON, the plain-PyTorch twin,
-and the CamVid packing that carries the data to a GPU machine.
+the CamVid packing that carries the data to a GPU machine, and the explorers' redraw timing.
 
 The benchmark runs in ``--quick`` mode (small images, ``fc6``/``fc7`` slimmed to 512) under
 whatever Keras backend the tests use; without PyTorch it measures the package alone, and
@@ -187,6 +187,24 @@ def test_benchmark_rejects_a_bad_size_naming_the_fix():
     )
     assert result.returncode == 2
     assert "--size 360x480" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_explorer_redraw_prints_ms_per_redraw_for_each_explorer():
+    # A smoke test: speed is the benchmark's to print, never a test's to assert.
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "explorer_redraw.py"), "--repeats", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "KERAS_BACKEND": os.environ["KERAS_BACKEND"]},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "median of 2" in result.stdout
+    printed = dict(re.findall(r"^\s*(\w+Explorer)\s+([\d.]+) ms$", result.stdout, re.M))
+    explorers = ("ConvolutionExplorer", "PoolingExplorer", "TransposedConvolutionExplorer")
+    assert sorted(printed) == sorted(explorers), result.stdout
+    assert all(float(ms) > 0 for ms in printed.values()), result.stdout
 
 
 @pytest.fixture(scope="module")
