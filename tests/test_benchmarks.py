@@ -1,5 +1,5 @@
 """benchmarks/: the FCN-8s speed benchmark's printout and JSON, the plain-PyTorch twin,
-and the CamVid packing that carries the data to a GPU machine.
+the CamVid packing that carries the data to a GPU machine, and the explorers' redraw timing.
 
 The benchmark runs in ``--quick`` mode (small images, ``fc6``/``fc7`` slimmed to 512) under
 whatever Keras backend the tests use; without PyTorch it measures the package alone, and
@@ -36,6 +36,18 @@ def _module(name: str):
     finally:
         sys.path.remove(str(BENCHMARKS))
     return module
+
+
+def _run(script: str, *args: str, timeout: int) -> subprocess.CompletedProcess:
+    """``python benchmarks/SCRIPT.py ARGS`` from the repository root, its output captured."""
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / f"{script}.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, "KERAS_BACKEND": os.environ["KERAS_BACKEND"]},
+    )
 
 
 def _torch_available() -> bool:
@@ -85,14 +97,7 @@ def test_hand_count_is_vgg16_with_an_fcn_head():
 def quick_run(tmp_path_factory):
     """One ``--quick`` run of the benchmark: (completed process, its JSON)."""
     path = tmp_path_factory.mktemp("bench") / "speed.json"
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "fcn8s_speed.py"), "--quick", "--json", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": os.environ["KERAS_BACKEND"]},
-    )
+    result = _run("fcn8s_speed", "--quick", "--json", str(path), timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return result, json.loads(path.read_text())
 
@@ -177,16 +182,20 @@ def test_quick_benchmark_without_or_with_the_twin(quick_run):
 
 
 def test_benchmark_rejects_a_bad_size_naming_the_fix():
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "fcn8s_speed.py"), "--size", "360by480"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": os.environ["KERAS_BACKEND"]},
-    )
+    result = _run("fcn8s_speed", "--size", "360by480", timeout=120)
     assert result.returncode == 2
     assert "--size 360x480" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_explorer_redraw_prints_ms_per_redraw_for_each_explorer():
+    # A smoke test: speed is the benchmark's to print, never a test's to assert.
+    result = _run("explorer_redraw", "--repeats", "2", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "median of 2" in result.stdout
+    printed = dict(re.findall(r"^\s*(\w+Explorer)\s+([\d.]+) ms$", result.stdout, re.M))
+    explorers = ("ConvolutionExplorer", "PoolingExplorer", "TransposedConvolutionExplorer")
+    assert sorted(printed) == sorted(explorers), result.stdout
+    assert all(float(ms) > 0 for ms in printed.values()), result.stdout
 
 
 @pytest.fixture(scope="module")

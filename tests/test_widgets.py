@@ -2,7 +2,6 @@
 
 import base64
 import html
-import time
 
 import ipywidgets
 import numpy as np
@@ -128,13 +127,6 @@ def test_conv_explorer_reports_keras_refusal_separately(conv):
 def test_conv_explorer_rejects_unknown_padding():
     with pytest.raises(ValueError, match="valid"):
         widgets.ConvolutionExplorer(padding=3)
-
-
-def test_redraw_is_quick(conv):
-    start = time.perf_counter()
-    for step in range(1, 5):
-        conv.controls["step"].value = step
-    assert (time.perf_counter() - start) / 4 < 0.5
 
 
 @pytest.mark.parametrize(

@@ -154,6 +154,33 @@ def build_fcn(
         >>> tuple(model(keras.ops.zeros((1, 97, 131, 3))).shape)
         (1, 97, 131, 11)
     """
+    fc_width = _check_arguments(
+        num_classes, backbone, variant, weights, input_shape, alpha, fc_width, dropout
+    )
+    # Fetch the weights first: a missing file should fail before 134 M parameters exist.
+    source = None
+    if weights == "imagenet":
+        source = load_imagenet_backbone(
+            backbone, alpha, include_top=_takes_imagenet_fc(backbone, fc_width)
+        )
+
+    image = keras.Input(shape=tuple(input_shape), name="image")
+    taps = _backbone_taps(image, backbone, alpha)
+    score = _class_scores(taps["pool5"], backbone, num_classes, fc_width, dropout)
+    score = _fuse_skips(score, taps, VARIANTS[variant], num_classes)
+    stride = NETWORK_STRIDE // 2 ** len(VARIANTS[variant])
+    logits = _upsample_to_input(score, image, num_classes, stride, learnable_upsampling)
+    model = keras.Model(image, logits, name=f"{variant}_{backbone}")
+
+    if source is not None:
+        _copy_imagenet_weights(source, model, backbone, fc_width)
+    return model
+
+
+def _check_arguments(
+    num_classes, backbone, variant, weights, input_shape, alpha, fc_width, dropout
+) -> int:
+    """Refuse bad arguments before anything is built; return ``fc_width``, defaulted."""
     check_backbone(backbone, alpha, weights)
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}: use one of {list(VARIANTS)}.")
@@ -174,21 +201,20 @@ def build_fcn(
         raise ValueError(f"fc_width={fc_width!r} must be positive, e.g. 4096 or 512.")
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout={dropout!r} must be in [0, 1), e.g. 0.5.")
+    return fc_width
 
-    # Fetch the weights first: a missing file should fail before 134 M parameters exist.
-    source = None
-    if weights == "imagenet":
-        source = load_imagenet_backbone(
-            backbone, alpha, include_top=_takes_imagenet_fc(backbone, fc_width)
-        )
 
-    image = keras.Input(shape=tuple(input_shape), name="image")
+def _backbone_taps(image, backbone: str, alpha: float) -> dict:
+    """Steps 1 and 2: preprocess, pad to a multiple of 32, the backbone; maps by tap name."""
     x = ImageNetPreprocessing(PREPROCESSING[backbone], name="preprocess")(image)
     # Zero padding after preprocessing is the mean pixel, as in the paper's Caffe nets.
     x = PadToMultiple(NETWORK_STRIDE, name="pad")(x)
-    taps = build_backbone(backbone, x, alpha)
+    return build_backbone(backbone, x, alpha)
 
-    x = taps["pool5"]
+
+def _class_scores(pool5, backbone: str, num_classes: int, fc_width: int, dropout: float):
+    """Steps 3 and 4: VGG16's fc6/fc7 as convolutions (MobileNets: a dropout), then score_fr."""
+    x = pool5
     if backbone == "vgg16":
         x = layers.Conv2D(fc_width, 7, padding="same", activation="relu", name="fc6")(x)
         x = layers.Dropout(dropout, name="drop6")(x)
@@ -196,9 +222,12 @@ def build_fcn(
         x = layers.Dropout(dropout, name="drop7")(x)
     else:
         x = layers.Dropout(dropout, name="drop5")(x)
-    score = layers.Conv2D(num_classes, 1, kernel_initializer="zeros", name="score_fr")(x)
+    return layers.Conv2D(num_classes, 1, kernel_initializer="zeros", name="score_fr")(x)
 
-    for tap in VARIANTS[variant]:
+
+def _fuse_skips(score, taps: dict, skips: tuple, num_classes: int):
+    """Step 5: for each skip, coarse to fine, the scores upsampled 2× plus the finer map's."""
+    for tap in skips:
         names = SKIP_LAYERS[tap]
         upsampled = layers.Conv2DTranspose(
             num_classes,
@@ -213,8 +242,11 @@ def build_fcn(
             taps[tap]
         )
         score = layers.Add(name=names["fuse"])([upsampled, skip])
+    return score
 
-    stride = NETWORK_STRIDE // 2 ** len(VARIANTS[variant])
+
+def _upsample_to_input(score, image, num_classes: int, stride: int, learnable: bool):
+    """Step 6: upscore, bilinear upsampling by the remaining stride; score, cropped to the input."""
     # float32 from here on, so logits and the loss stay float32 under mixed precision.
     upscore = layers.Conv2DTranspose(
         num_classes,
@@ -223,16 +255,11 @@ def build_fcn(
         padding="same",
         use_bias=False,
         kernel_initializer=BilinearInitializer(),
-        trainable=learnable_upsampling,
+        trainable=learnable,
         dtype="float32",
         name="upscore",
     )(score)
-    logits = CropToReference(dtype="float32", name="score")([upscore, image])
-    model = keras.Model(image, logits, name=f"{variant}_{backbone}")
-
-    if source is not None:
-        _copy_imagenet_weights(source, model, backbone, fc_width)
-    return model
+    return CropToReference(dtype="float32", name="score")([upscore, image])
 
 
 def _takes_imagenet_fc(backbone: str, fc_width: int) -> bool:
