@@ -123,6 +123,33 @@ def test_receptive_field_of_a_small_stack():
         arithmetic.receptive_field([(3, 1, 1, 0, 9)])
 
 
+# Issue 14: an entry it cannot read is refused with the shape an entry must have, and a
+# misspelled key is refused naming the valid ones, never ignored for its default.
+@pytest.mark.parametrize(
+    "layers, message",
+    [
+        ([3], "layer 0 is 3: a layer entry is a tuple (kernel_size, strides, dilation_rate"),
+        ([(3, 1, 1), "same"], "layer 1 is 'same': a layer entry is a tuple (kernel_size,"),
+        ([(3, 1, 1, 0, 9)], "layer 0 is (3, 1, 1, 0, 9): a layer entry is a tuple"),
+        (3, "layers=3: pass a list with one entry per layer, e.g. [(3, 1, 1), (2, 2, 1)]"),
+        ({"kernel_size": 3}, "layers={'kernel_size': 3}: pass a list with one entry per layer"),
+        (
+            [{"kernel_size": 3, "stride": 2}],
+            "layer 0 has an unknown key 'stride' (did you mean 'strides'?): its keys are "
+            "kernel_size, strides, dilation_rate, padding.",
+        ),
+        ([(3, 1, 1), {"kernel": 3}], "layer 1 has an unknown key 'kernel' (did you mean"),
+        ([{"strides": 2}], "layer 0 lacks kernel_size: it needs kernel_size and may have"),
+    ],
+    ids=str,
+)
+def test_receptive_field_refuses_entries_it_cannot_read(layers, message):
+    with pytest.raises(ValueError) as refusal:
+        arithmetic.receptive_field(layers)
+    assert str(refusal.value).startswith(message) and "\n" not in str(refusal.value)
+    assert arithmetic.receptive_field([{"kernel_size": 3, "strides": 2}]) == (3, 2, 1.0)
+
+
 def test_receptive_field_by_brute_force():
     """Which input pixels change output unit 0: exactly the computed field."""
     from fcn_tutorial import reference

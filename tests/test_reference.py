@@ -131,6 +131,9 @@ def test_im2col_rows_line_up_with_the_kernel():
         (lambda: reference.conv2d(np.ones((2, 2, 1)), np.ones((3, 3))), "more padding"),
         (lambda: reference.max_pool2d(np.ones((4, 4, 1)), 2, 0), "strides=1"),
         (lambda: reference.pooling_shift(np.ones((4, 5, 3))), r"one \(H, W \+ 1\) grey"),
+        # Refused, not truncated to 2 by int() (issue 14: never silently coerce).
+        (lambda: reference.conv2d(np.ones((5, 5, 1)), np.ones((3, 3)), 2.5), "strides=2.5: pass"),
+        (lambda: reference.max_pool2d(np.ones((4, 4, 1)), (2, 1.5)), r"pool_size=\(2, 1.5\)"),
     ],
 )
 def test_bad_input_names_the_fix(call, fix):

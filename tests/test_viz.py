@@ -137,6 +137,56 @@ def test_convolution_step_rejects_bad_input():
         viz.plot_convolution_step({"input_size": 3, "kernel_size": 5}, 0)
 
 
+# Issue 14: a config key that is misspelled is refused, naming the valid keys, not ignored
+# for its default; a missing required key is a ValueError, not a KeyError.
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: viz.conv_step({"input_size": 5, "kernel_size": 3, "stride": 2}, 0),
+            "convolution config has an unknown key 'stride' (did you mean 'strides'?): its keys "
+            "are input_size, kernel_size, strides, padding, dilation_rate.",
+        ),
+        (
+            lambda: viz.plot_convolution_step({**viz.CONV_CONFIGS["dilation"], "dilation": 1}, 0),
+            "convolution config has an unknown key 'dilation' (did you mean 'dilation_rate'?)",
+        ),
+        (
+            lambda: viz.conv_step({"input_size": 5}, 0),
+            "convolution config lacks kernel_size: it needs input_size, kernel_size and may",
+        ),
+        (
+            lambda: viz.pool_step({"input_size": 4, "pool_size": 2, "stride": 1}, 0, np.eye(4)),
+            "pooling config has an unknown key 'stride' (did you mean 'strides'?)",
+        ),
+        (
+            lambda: viz.pooling_call({"input_size": 4, "pool_size": 2, "modes": "avg"}),
+            "pooling config has an unknown key 'modes' (did you mean 'mode'?)",
+        ),
+        (
+            lambda: viz.transposed_step({"input_size": 2, "kernel_size": 3, "stride": 2}, 0),
+            "transposed-convolution config has an unknown key 'stride' (did you mean 'strides'?)",
+        ),
+        (
+            lambda: viz.plot_transposed_step(
+                {"input_size": 2, "kernel_size": 3, "strides": 2, "outputpadding": 1}, 0
+            ),
+            "transposed-convolution config has an unknown key 'outputpadding' (did you mean "
+            "'output_padding'?)",
+        ),
+    ],
+    ids=["conv", "plot_conv", "missing", "pool", "pooling_call", "transposed", "plot_transposed"],
+)
+def test_configs_refuse_unknown_keys(call, message):
+    with pytest.raises(ValueError) as refusal:
+        call()
+    assert str(refusal.value).startswith(message) and "\n" not in str(refusal.value)
+    for config in viz.CONV_CONFIGS.values():
+        assert set(config) <= set(viz.CONV_KEYS)
+    for config in viz.TRANSPOSED_CONFIGS.values():
+        assert set(config) <= set(viz.TRANSPOSED_KEYS)
+
+
 @pytest.mark.parametrize(
     "pool_size, strides, padding", [(2, 2, "valid"), (3, 1, "valid"), (3, 2, "same")]
 )

@@ -129,6 +129,68 @@ def test_conv_explorer_rejects_unknown_padding():
         widgets.ConvolutionExplorer(padding=3)
 
 
+# Issue 14: a starting value no control can hold is refused at the door, in one line naming
+# the argument, the value and what works. An IntSlider would clamp strides=0 to 1 (and
+# truncate 2.5 to 2), and the explorer would then report on values nobody passed.
+REFUSED = [
+    (widgets.ConvolutionExplorer, {"strides": 0}, "strides=0: pass an integer from 1 to 3"),
+    (widgets.ConvolutionExplorer, {"strides": -2}, "strides=-2: pass an integer from 1 to 3"),
+    (widgets.ConvolutionExplorer, {"dilation_rate": 0}, "dilation_rate=0: pass an integer"),
+    (widgets.ConvolutionExplorer, {"input_size": 0}, "input_size=0: pass an integer from 3 to 9"),
+    (widgets.ConvolutionExplorer, {"kernel_size": 99}, "kernel_size=99: pass an integer from 1"),
+    (widgets.ConvolutionExplorer, {"strides": 2.5}, "strides=2.5: pass an integer from 1 to 3"),
+    (widgets.ConvolutionExplorer, {"strides": True}, "strides=True: pass an integer"),
+    (widgets.ConvolutionExplorer, {"padding": 3}, "padding=3: pass one of 'valid', 'same', 0,"),
+    (widgets.ConvolutionExplorer, {"padding": True}, "padding=True: pass one of 'valid'"),
+    (widgets.PoolingExplorer, {"mode": "median"}, "mode='median': pass one of 'max', 'avg'."),
+    (widgets.PoolingExplorer, {"padding": 1}, "padding=1: pass one of 'valid', 'same'."),
+    (widgets.PoolingExplorer, {"strides": 0}, "strides=0: pass an integer from 1 to 4"),
+    (widgets.PoolingExplorer, {"pool_size": 9}, "pool_size=9: pass an integer from 1 to 4"),
+    (widgets.PoolingExplorer, {"input_size": 1}, "input_size=1: pass an integer from 2 to 8"),
+    (widgets.TransposedConvolutionExplorer, {"strides": 0}, "strides=0: pass an integer from 1"),
+    (widgets.TransposedConvolutionExplorer, {"input_size": 9}, "input_size=9: pass an integer"),
+    (widgets.TransposedConvolutionExplorer, {"kernel_size": 0}, "kernel_size=0: pass an int"),
+    (widgets.TransposedConvolutionExplorer, {"view": "matrix"}, "view='matrix': pass one of"),
+    (widgets.TransposedConvolutionExplorer, {"output_padding": 7}, "output_padding=7: pass one"),
+    (widgets.ReceptiveFieldExplorer, {"layer_name": "block6_pool"}, "layer_name='block6_pool'"),
+    (
+        widgets.ReceptiveFieldExplorer,
+        {"image": np.zeros((16, 16, 3), "uint8")},
+        "image has shape (16, 16, 3): pass a square image of at least 32×32",
+    ),
+    (widgets.FilterPlayground, {"preset": "sobel"}, "preset='sobel': pass one of 'identity'"),
+]
+
+
+@pytest.mark.parametrize(
+    "explorer, arguments, message",
+    REFUSED,
+    ids=[f"{explorer.__name__}-{message.split(':')[0]}" for explorer, _, message in REFUSED],
+)
+def test_explorers_refuse_impossible_starting_values(explorer, arguments, message):
+    with pytest.raises(ValueError) as refusal:
+        explorer(**arguments)
+    assert str(refusal.value).startswith(message) and "\n" not in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    "explorer",
+    [widgets.ConvolutionExplorer, widgets.PoolingExplorer, widgets.TransposedConvolutionExplorer],
+)
+def test_explorers_take_both_ends_of_every_slider_as_given(explorer):
+    sliders = {
+        name: control
+        for name, control in explorer().controls.items()
+        if isinstance(control, ipywidgets.IntSlider) and name != "step"
+    }
+    assert sliders
+    for name, control in sliders.items():
+        for value in (control.min, control.max):
+            started = explorer(**{name: value})
+            assert started.controls[name].value == value
+            assert started.state[name] == value
+
+
 @pytest.mark.parametrize(
     "pool_size, strides, padding", [(2, 2, "valid"), (3, 1, "valid"), (3, 2, "same")]
 )
@@ -433,8 +495,9 @@ def test_skip_explorer_without_truth_shows_predictions_only():
         ({"predictions": {"fcn8s": np.full((16, 24), 40, "uint8")}}, "palette"),
         ({"image": np.zeros((16, 24), "uint8")}, r"\(H, W, 3\)"),
         ({"opacity": 1.5}, "between 0 and 1"),
+        ({"opacity": float("nan")}, "opacity=nan: pass a number between 0 and 1"),
     ],
-    ids=["empty", "variant", "truth", "shape", "label", "image", "opacity"],
+    ids=["empty", "variant", "truth", "shape", "label", "image", "opacity", "nan"],
 )
 def test_skip_explorer_rejects_bad_input(change, message):
     image, predictions, truth = skip_scene()
@@ -536,6 +599,9 @@ def test_heatmap_explorer_offers_extra_classes_and_reports_bad_input(heatmap_pho
         ({"class_names": ["one"]}, "one name per class"),
         ({"extra_classes": (5,)}, "not in 0..1"),
         ({"opacity": 1.5}, "between 0 and 1"),
+        # Refused, not read as 1 nor rounded down to 64 (issue 14).
+        ({"top": 0}, "top=0: pass how many classes"),
+        ({"sizes": (64.5,)}, r"sizes=\[64.5\]: pass at least one positive whole number"),
     ]
     for arguments, message in bad:
         with pytest.raises(ValueError, match=message):

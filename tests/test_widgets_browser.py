@@ -193,7 +193,7 @@ def test_bad_predictions_are_refused_with_the_fix(scenes):
     scores = np.zeros((*masks.shape, len(CLASS_NAMES)), np.float32)
     with pytest.raises(ValueError, match=r"argmax\(axis=-1\)"):
         widgets.SegmentationBrowser(images, masks, predictions=scores)
-    with pytest.raises(ValueError, match=r"view 'overlay' is unknown: pick one of"):
+    with pytest.raises(ValueError, match=r"view='overlay': pass one of 'ground truth'"):
         widgets.SegmentationBrowser(images, masks, predictions=masks, view="overlay")
     half = [mask[::2, ::2] for mask in masks]
     browser = widgets.SegmentationBrowser(images, masks, predictions=half)
@@ -201,3 +201,23 @@ def test_bad_predictions_are_refused_with_the_fix(scenes):
     floats = [mask.astype(np.float32) for mask in masks]
     browser = widgets.SegmentationBrowser(images, masks, predictions=floats)
     assert "prediction 0 must hold labels >= 0 as integers" in browser.state["error"]
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"index": 3}, "index=3: pass an integer from 0 to 2, the slider's range."),
+        ({"index": -1}, "index=-1: pass an integer from 0 to 2, the slider's range."),
+        ({"opacity": 2}, "opacity=2: pass a number between 0 and 1, e.g. 0.5."),
+        ({"opacity": -0.5}, "opacity=-0.5: pass a number between 0 and 1, e.g. 0.5."),
+        ({"view": "error"}, "view='error': pass one of 'ground truth', 'prediction',"),
+    ],
+    ids=str,
+)
+def test_impossible_starting_values_are_refused_not_clamped(scenes, arguments, message):
+    # Issue 14: the sliders would clamp index=3 to 2 and opacity=2 to 1 without a word.
+    with pytest.raises(ValueError) as refusal:
+        widgets.SegmentationBrowser(*scenes, **arguments)
+    assert str(refusal.value).startswith(message) and "\n" not in str(refusal.value)
+    browser = widgets.SegmentationBrowser(*scenes, index=2, opacity=1.0)
+    assert browser.state["index"] == 2 and browser.state["opacity"] == 1.0

@@ -16,7 +16,7 @@ module's docstring stating its formulas:
 Every public name is here too: ``arithmetic.conv_output_size(5, 3)``.
 """
 
-from fcn_tutorial.arithmetic.fields import ReceptiveField, receptive_field
+from fcn_tutorial.arithmetic.fields import LAYER_KEYS, ReceptiveField, receptive_field
 from fcn_tutorial.arithmetic.sizes import (
     conv_output_size,
     effective_kernel_size,
@@ -44,6 +44,7 @@ __all__ = [
     "same_padding",
     "ReceptiveField",
     "receptive_field",
+    "LAYER_KEYS",
     "VGG16_LAYERS",
     "vgg16_receptive_fields",
     "VGG16_FILTERS",

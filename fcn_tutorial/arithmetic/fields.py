@@ -7,12 +7,17 @@ it, and ``k'`` the layer's effective kernel size (:mod:`fcn_tutorial.arithmetic.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from fcn_tutorial.arithmetic.sizes import check_padding, check_positive_int, effective_kernel_size
+from fcn_tutorial.arithmetic.sizes import (
+    check_keys,
+    check_padding,
+    check_positive_int,
+    effective_kernel_size,
+)
 
-__all__ = ["ReceptiveField", "receptive_field"]
+__all__ = ["ReceptiveField", "receptive_field", "LAYER_KEYS"]
 
 
 class ReceptiveField(NamedTuple):
@@ -32,20 +37,23 @@ class ReceptiveField(NamedTuple):
     start: float
 
 
-def _layer_spec(layer):
+LAYER_KEYS = ("kernel_size", "strides", "dilation_rate", "padding")
+"""tuple[str]: what a layer entry of :func:`receptive_field` holds, in its tuple's order."""
+_ENTRY = (
+    "a tuple (kernel_size, strides, dilation_rate[, padding]) such as (3, 2, 1), or a dict "
+    "such as {'kernel_size': 3, 'strides': 2}"
+)
+
+
+def _layer_spec(index, layer):
     if isinstance(layer, dict):
-        spec = (
-            layer.get("kernel_size", 1),
-            layer.get("strides", 1),
-            layer.get("dilation_rate", 1),
-            layer.get("padding", 0),
-        )
-    else:
-        if len(layer) not in (1, 2, 3, 4):
-            raise ValueError(
-                f"a layer is (kernel_size, strides, dilation_rate[, padding]), got {layer!r}."
-            )
+        check_keys(f"layer {index}", layer, LAYER_KEYS[:1], LAYER_KEYS[1:])
+        defaults = {"strides": 1, "dilation_rate": 1, "padding": 0}
+        spec = tuple({**defaults, **layer}[key] for key in LAYER_KEYS)
+    elif isinstance(layer, (tuple, list)) and 1 <= len(layer) <= 4:
         spec = tuple(layer) + (1, 1, 0)[len(layer) - 1 :]
+    else:
+        raise ValueError(f"layer {index} is {layer!r}: a layer entry is {_ENTRY}.")
     kernel_size, strides, dilation_rate, padding = spec
     check_positive_int("strides", strides, "use strides=1 to visit every position.")
     if padding == "same":
@@ -63,20 +71,32 @@ def receptive_field(layers: Sequence) -> ReceptiveField:
 
     Args:
         layers: one entry per layer, a tuple ``(kernel_size, strides, dilation_rate)``
-            with an optional fourth item ``padding`` (int, ``"valid"`` or ``"same"``),
-            or a dict with those keys.
+            with an optional fourth item ``padding`` (int, ``"valid"`` or ``"same"``;
+            items left off the end default to 1, 1 and 0), or a dict with those keys
+            (:data:`LAYER_KEYS`), ``kernel_size`` required.
 
     Returns:
         ReceptiveField: ``(size, jump, start)``; each layer grows the field by
         ``(k' - 1) * jump`` and multiplies the jump by its stride.
 
+    Raises:
+        ValueError: for an entry that is neither such a tuple nor such a dict (``3``
+            instead of ``(3, 1, 1)``), a dict with an unknown key (``"stride"``, the
+            message naming the valid keys) or without ``kernel_size``, a non-positive
+            kernel size, stride or dilation, or an unknown padding.
+
     Example:
         >>> receptive_field([(3, 1, 1), (3, 1, 1), (2, 2, 1)])
         ReceptiveField(size=6, jump=2, start=2.5)
     """
+    if isinstance(layers, (str, bytes, dict)) or not isinstance(layers, Iterable):
+        raise ValueError(
+            f"layers={layers!r}: pass a list with one entry per layer, e.g. [(3, 1, 1), "
+            "(2, 2, 1)] or [{'kernel_size': 3}], even for a single layer."
+        )
     size, jump, start = 1, 1, 0.0
-    for layer in layers:
-        kernel_size, strides, dilation_rate, padding = _layer_spec(layer)
+    for index, layer in enumerate(layers):
+        kernel_size, strides, dilation_rate, padding = _layer_spec(index, layer)
         span = effective_kernel_size(kernel_size, dilation_rate)
         size += (span - 1) * jump
         start += ((span - 1) / 2 - padding) * jump

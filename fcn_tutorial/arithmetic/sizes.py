@@ -1,5 +1,6 @@
 """Output sizes and padding of convolution and pooling along one axis, and the argument
-checks every formula of :mod:`fcn_tutorial.arithmetic` shares.
+checks every formula of :mod:`fcn_tutorial.arithmetic` (and every config dict of
+:mod:`fcn_tutorial.viz`) shares.
 
 Introduced in ``02_convolution.ipynb`` (convolution) and ``03_pooling.ipynb`` (pooling).
 For one spatial axis with input size ``i``, kernel size ``k``, stride ``s``, dilation
@@ -12,6 +13,8 @@ For one spatial axis with input size ``i``, kernel size ``k``, stride ``s``, dil
 
 from __future__ import annotations
 
+import difflib
+
 __all__ = [
     "effective_kernel_size",
     "conv_output_size",
@@ -19,6 +22,7 @@ __all__ = [
     "same_padding",
     "check_positive_int",
     "check_padding",
+    "check_keys",
 ]
 
 
@@ -40,6 +44,41 @@ def check_padding(padding) -> None:
         raise ValueError(
             f'padding must be "valid", "same" or a non-negative int, got {padding!r}: '
             "pass the number of zeros added on each side, e.g. padding=1."
+        )
+
+
+def check_keys(what: str, mapping, required, optional=()) -> None:
+    """Raise ``ValueError`` unless ``mapping`` is a dict with ``required`` and no unknown keys.
+
+    A misspelled key (``"stride"``) would otherwise be ignored and its default used in
+    silence; the message names the valid keys and the nearest one.
+
+    Args:
+        what: the dict as the message names it, e.g. ``"layer 0"`` or ``"config"``.
+        mapping: the dict to check.
+        required, optional: the keys it must have and the keys it may have.
+
+    Example:
+        >>> check_keys("layer 0", {"kernel_size": 3, "stride": 2}, ["kernel_size"], ["strides"])
+        Traceback (most recent call last):
+        ...
+        ValueError: layer 0 has an unknown key 'stride' (did you mean 'strides'?):
+        its keys are kernel_size, strides.
+    """
+    valid = [*required, *optional]
+    keys = ", ".join(valid)
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{what} is {mapping!r}: pass a dict with the keys {keys}.")
+    for key in mapping:
+        if key not in valid:
+            near = difflib.get_close_matches(str(key), valid, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ValueError(f"{what} has an unknown key {key!r}{hint}: its keys are {keys}.")
+    missing = [key for key in required if key not in mapping]
+    if missing:
+        raise ValueError(
+            f"{what} lacks {', '.join(missing)}: it needs {', '.join(required)}"
+            + (f" and may have {', '.join(optional)}." if optional else ".")
         )
 
 

@@ -8,6 +8,8 @@ int or a pair ``(rows, cols)``.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 __all__ = ["CONV_LAYOUT", "TRANSPOSED_LAYOUT", "as_pair", "as_batch", "as_kernel"]
@@ -19,12 +21,19 @@ TRANSPOSED_LAYOUT = "(kh, kw, out_channels, in_channels), as Conv2DTranspose.ker
 
 
 def as_pair(value, name: str) -> tuple[int, int]:
-    """``value`` as ``(rows, cols)``: an int for both, or a pair; ``name`` for the error."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a pair (rows, cols), got {value!r}.")
-        return int(value[0]), int(value[1])
-    return int(value), int(value)
+    """``value`` as ``(rows, cols)``: an int for both, or a pair; ``name`` for the error.
+
+    Integers only: ``int()`` would turn ``strides=2.5`` into 2 in silence.
+
+    Example:
+        >>> as_pair(2, "strides"), as_pair((3, 1), "kernel_size")
+        ((2, 2), (3, 1))
+    """
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    whole = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair)
+    if len(pair) != 2 or not whole:
+        raise ValueError(f"{name}={value!r}: pass an int or a pair of ints (rows, cols).")
+    return int(pair[0]), int(pair[1])
 
 
 def as_batch(x: np.ndarray) -> tuple[np.ndarray, bool]:

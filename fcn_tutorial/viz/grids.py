@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from fcn_tutorial import arithmetic, reference
+from fcn_tutorial.arithmetic.sizes import check_keys
 from fcn_tutorial.viz.cells import (
     cell,
     check_values,
@@ -36,6 +37,8 @@ __all__ = [
     "pooling_call",
     "plot_pooling_step",
     "CONV_CONFIGS",
+    "CONV_KEYS",
+    "POOL_KEYS",
 ]
 
 # --- Convolution grids ----------------------------------------------------------------------
@@ -50,6 +53,10 @@ CONV_CONFIGS = {
     "dilation": {"input_size": 7, "kernel_size": 3, "dilation_rate": 2},
 }
 """dict[str, dict]: animation name to ``Conv2D``-style arguments (missing ones default)."""
+CONV_KEYS = ("input_size", "kernel_size", "strides", "padding", "dilation_rate")
+"""tuple[str]: a convolution config's keys, the first two required."""
+POOL_KEYS = ("input_size", "pool_size", "strides", "padding", "mode")
+"""tuple[str]: a pooling config's keys, the first two required."""
 
 
 def conv_step(config: dict, step: int) -> dict:
@@ -67,13 +74,15 @@ def conv_step(config: dict, step: int) -> dict:
         (row, col) of every kernel tap, row-major.
 
     Raises:
-        ValueError: for arguments :func:`arithmetic.conv_output_size` rejects, or a step
-            outside the output.
+        ValueError: for a config with an unknown key (``"stride"``: a misspelling is never
+            ignored) or without ``input_size`` or ``kernel_size``, for arguments
+            :func:`arithmetic.conv_output_size` rejects, or a step outside the output.
 
     Example:
         >>> conv_step({"input_size": 5, "kernel_size": 3, "strides": 2}, 3)["window"]
         (2, 2)
     """
+    check_keys("convolution config", config, CONV_KEYS[:2], CONV_KEYS[2:])
     input_size, kernel_size = config["input_size"], config["kernel_size"]
     strides = config.get("strides", 1)
     padding = config.get("padding", "valid")
@@ -237,6 +246,7 @@ def plot_convolution_step(
 
 def _pool_config(config: dict) -> dict:
     """A pooling config with every argument present, as ``MaxPooling2D`` defaults them."""
+    check_keys("pooling config", config, POOL_KEYS[:2], POOL_KEYS[2:])
     pool_size = config["pool_size"]
     return {
         "input_size": config["input_size"],
@@ -266,8 +276,9 @@ def pool_step(config: dict, step: int, input_values: np.ndarray) -> dict:
         for average pooling.
 
     Raises:
-        ValueError: for values that are not ``(input_size, input_size)``, an unknown mode
-            or padding, or a bad step.
+        ValueError: for a config with an unknown key or without ``input_size`` or
+            ``pool_size``, values that are not ``(input_size, input_size)``, an unknown
+            mode or padding, or a bad step.
 
     Example:
         >>> config = {"input_size": 4, "pool_size": 2}
@@ -378,7 +389,7 @@ def plot_pooling_step(
     ax.text(
         width / 2,
         0.3,
-        pooling_call(state),
+        pooling_call(config),
         ha="center",
         va="top",
         fontsize=9,

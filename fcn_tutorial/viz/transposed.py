@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from fcn_tutorial import arithmetic, reference
+from fcn_tutorial.arithmetic.sizes import check_keys
 from fcn_tutorial.viz.cells import (
     cell,
     check_values,
@@ -32,6 +33,7 @@ __all__ = [
     "transposed_step",
     "plot_transposed_step",
     "TRANSPOSED_CONFIGS",
+    "TRANSPOSED_KEYS",
     "TRANSPOSED_VIEWS",
 ]
 
@@ -66,6 +68,15 @@ TRANSPOSED_CONFIGS = {
 """dict[str, dict]: animation name to ``Conv2DTranspose``-style arguments (``input_size``,
 ``kernel_size``, optional ``strides``, ``padding`` and ``output_padding``)."""
 
+TRANSPOSED_KEYS = (
+    "input_size",
+    "kernel_size",
+    "strides",
+    "padding",
+    "output_padding",
+    "dilation_rate",
+)
+"""tuple[str]: a transposed-convolution config's keys, the first two required."""
 TRANSPOSED_VIEWS = ("scatter", "zero_insertion")
 
 
@@ -89,8 +100,10 @@ def transposed_step(config: dict, step: int, view: str = "scatter") -> dict:
         row-major.
 
     Raises:
-        ValueError: for arguments :func:`arithmetic.transposed_conv_geometry` rejects,
-            an unknown view, or a step out of range.
+        ValueError: for a config with an unknown key (``"stride"``: a misspelling is never
+            ignored) or without ``input_size`` or ``kernel_size``, for arguments
+            :func:`arithmetic.transposed_conv_geometry` rejects, an unknown view, or a
+            step out of range.
 
     Example:
         >>> config = TRANSPOSED_CONFIGS["no_padding_strides_transposed"]
@@ -101,6 +114,7 @@ def transposed_step(config: dict, step: int, view: str = "scatter") -> dict:
     """
     if view not in TRANSPOSED_VIEWS:
         raise ValueError(f"unknown view {view!r}: use one of {TRANSPOSED_VIEWS}.")
+    check_keys("transposed-convolution config", config, TRANSPOSED_KEYS[:2], TRANSPOSED_KEYS[2:])
     dilation_rate = config.get("dilation_rate", 1)
     geometry = arithmetic.transposed_conv_geometry(
         config["input_size"],

@@ -1,14 +1,19 @@
 """The explorer pattern shared by every widget: controls, state, a drawing and a readout.
 
 :class:`Explorer` is the base class; the helpers build its controls (:func:`slider`,
-:func:`choice`) and the Keras line of a readout (:func:`keras_shape`,
-:func:`keras_readout`). ``widgets`` exports ``Explorer`` and none of the helpers.
+:func:`choice`), check a starting value at the door (:func:`check_integer`,
+:func:`check_option`, :func:`check_opacity`: a value a control cannot hold is refused,
+never clamped to the control's range) and write the Keras line of a readout
+(:func:`keras_shape`, :func:`keras_readout`). ``widgets`` exports ``Explorer`` and none
+of the helpers.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import math
+import numbers
 
 import ipywidgets as widgets
 
@@ -20,6 +25,9 @@ __all__ = [
     "Explorer",
     "slider",
     "choice",
+    "check_integer",
+    "check_option",
+    "check_opacity",
     "code",
     "keras_shape",
     "keras_readout",
@@ -30,10 +38,72 @@ DPI = 72
 SEED = 0
 
 
-def slider(description, value, low, high):
-    """An integer slider that reports on release, its label never cut short."""
+def check_integer(name: str, value, low: int, high: int, where: str = "the slider's range"):
+    """``value`` as an int, or a one-line ``ValueError`` unless it is an integer in range.
+
+    An ``IntSlider`` would clamp ``strides=0`` to its minimum and truncate ``2.5`` to 2,
+    and the explorer would then report on a value the caller never passed.
+
+    Args:
+        name: the argument, as the caller spelled it (``"strides"``).
+        value: what the caller passed.
+        low, high: the range that works, both included.
+        where: what the range is, for the message.
+
+    Returns:
+        int: ``value``.
+
+    Raises:
+        ValueError: e.g. ``strides=0: pass an integer from 1 to 3, the slider's range.``
+
+    Example:
+        >>> check_integer("strides", 0, 1, 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: strides=0: pass an integer from 1 to 3, the slider's range.
+    """
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not integral or not low <= value <= high:
+        raise ValueError(f"{name}={value!r}: pass an integer from {low} to {high}, {where}.")
+    return int(value)
+
+
+def check_option(name: str, value, options) -> None:
+    """A one-line ``ValueError`` naming the options unless ``value`` is one of them.
+
+    ``True`` is not taken for ``1``, nor ``False`` for ``0``.
+
+    Example:
+        >>> check_option("mode", "median", ("max", "avg"))
+        Traceback (most recent call last):
+        ...
+        ValueError: mode='median': pass one of 'max', 'avg'.
+    """
+    offered = any(
+        isinstance(value, bool) == isinstance(option, bool) and value == option
+        for option in options
+    )
+    if not offered:
+        listed = ", ".join(repr(option) for option in options)
+        raise ValueError(f"{name}={value!r}: pass one of {listed}.")
+
+
+def check_opacity(opacity, name: str = "opacity") -> float:
+    """``opacity`` as a float, or a one-line ``ValueError`` unless it is a number in 0..1."""
+    number = isinstance(opacity, numbers.Real) and not isinstance(opacity, bool)
+    if not number or not math.isfinite(opacity) or not 0 <= opacity <= 1:
+        raise ValueError(f"{name}={opacity!r}: pass a number between 0 and 1, e.g. 0.5.")
+    return float(opacity)
+
+
+def slider(description, value, low, high, name=None):
+    """An integer slider that reports on release, its label never cut short.
+
+    ``value`` outside ``low .. high`` is refused (:func:`check_integer`, the message
+    naming ``name``, by default the description), never clamped.
+    """
     return widgets.IntSlider(
-        value=value,
+        value=check_integer(name or description, value, low, high),
         min=low,
         max=high,
         description=description,
@@ -42,8 +112,13 @@ def slider(description, value, low, high):
     )
 
 
-def choice(description, options, value, cls=widgets.Dropdown):
-    """A menu (or ``cls``, e.g. ``ToggleButtons``) whose options show as ``str(option)``."""
+def choice(description, options, value, cls=widgets.Dropdown, name=None):
+    """A menu (or ``cls``, e.g. ``ToggleButtons``) whose options show as ``str(option)``.
+
+    ``value`` not among ``options`` is refused (:func:`check_option`, the message naming
+    ``name``, by default the description), not left to a traitlets ``TraitError``.
+    """
+    check_option(name or description, value, options)
     options = [(str(option), option) for option in options]
     return cls(
         options=options,

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from fcn_tutorial import classes, scores, viz
-from fcn_tutorial.widgets.base import DPI, Explorer, slider
+from fcn_tutorial.widgets.base import DPI, Explorer, check_opacity, check_option, slider
 
 __all__ = ["SegmentationBrowser"]
 
@@ -64,7 +64,8 @@ class SegmentationBrowser(Explorer):
     Raises:
         ValueError: for image, mask and prediction lists of different lengths, an empty
             dataset, a palette with fewer colours than classes, predictions of another
-            shape than the masks, or an unknown view.
+            shape than the masks, an unknown view, an ``index`` outside ``0 .. N - 1``
+            or an ``opacity`` outside 0..1 (refused, never clamped to the slider).
 
     Example:
         >>> images, masks = np.zeros((2, 4, 6, 3), "uint8"), np.full((2, 4, 6), 3, "uint8")
@@ -106,12 +107,13 @@ class SegmentationBrowser(Explorer):
                 f"palette has shape {self.palette.shape} for {len(self.class_names)} classes: "
                 "pass (C, 3) colours with a row for every class."
             )
+        check_option("view", view, VIEWS)
         if predictions is not None:
-            self._check_predictions(predictions, view)
+            self._check_predictions(predictions)
         controls = {
-            "index": slider(index_label, index, 0, len(images) - 1),
+            "index": slider(index_label, index, 0, len(images) - 1, name="index"),
             "opacity": widgets.FloatSlider(
-                value=opacity,
+                value=check_opacity(opacity),
                 min=0,
                 max=1,
                 step=0.05,
@@ -137,7 +139,7 @@ class SegmentationBrowser(Explorer):
         self.image.layout.min_width, self.image.layout.height = "0", "auto"
         self.image.layout.align_self = "flex-start"
 
-    def _check_predictions(self, predictions, view) -> None:
+    def _check_predictions(self, predictions) -> None:
         if len(predictions) != len(self.masks):
             raise ValueError(
                 f"{len(predictions)} predictions for {len(self.masks)} masks: pass one "
@@ -150,8 +152,6 @@ class SegmentationBrowser(Explorer):
                     "pass labels at the masks' size (scores.argmax(axis=-1), resized to the "
                     "labels' size)."
                 )
-        if view not in VIEWS:
-            raise ValueError(f"view {view!r} is unknown: pick one of {list(VIEWS)}.")
 
     def _layout(self):
         boxes = [self.controls[f"show[{name}]"] for name in self.class_names]

@@ -121,6 +121,12 @@ class ConvolutionExplorer(Explorer):
             sum), ``formula``, ``keras_output_shape`` (or ``None`` where Keras refuses the
             layer, ``keras_note`` then says why) and ``error``.
 
+    Raises:
+        ValueError: for a starting value the controls do not offer, named with the range
+            that works (``strides=0: pass an integer from 1 to 3, the slider's range.``):
+            input_size 3..9, kernel_size 1..5, strides 1..3, dilation_rate 1..3. Within
+            those, an impossible combination is no error here: ``state["error"]`` says why.
+
     Example:
         >>> explorer = ConvolutionExplorer()
         >>> explorer.controls["strides"].value = 2
@@ -129,8 +135,6 @@ class ConvolutionExplorer(Explorer):
     """
 
     def __init__(self, input_size=5, kernel_size=3, strides=1, padding="valid", dilation_rate=1):
-        if padding not in PADDING_CHOICES:
-            raise ValueError(f"padding {padding!r} is not offered: use one of {PADDING_CHOICES}.")
         self._build(
             {
                 "input_size": slider("input_size", input_size, 3, 9),
@@ -219,6 +223,17 @@ class PoolingExplorer(Explorer):
             the window's maximum; ``None`` for average pooling), ``formula``,
             ``keras_output_shape`` (``None`` where Keras refuses the layer, ``keras_note``
             then says why) and ``error``.
+
+    Raises:
+        ValueError: for a starting value the controls do not offer, named with what works:
+            input_size 2..8, pool_size 1..4, strides 1..4, padding ``"valid"`` or
+            ``"same"``, mode ``"max"`` or ``"avg"``.
+
+    Example:
+        >>> PoolingExplorer(mode="median")
+        Traceback (most recent call last):
+        ...
+        ValueError: mode='median': pass one of 'max', 'avg'.
     """
 
     def __init__(self, input_size=6, pool_size=2, strides=2, padding="valid", mode="max"):

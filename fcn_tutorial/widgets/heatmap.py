@@ -8,6 +8,7 @@ convolutionalized classifier (``fcn_tutorial.models.convolutionalize``).
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
@@ -16,7 +17,7 @@ from matplotlib import colormaps
 
 from fcn_tutorial import viz
 from fcn_tutorial.samples import load_sample
-from fcn_tutorial.widgets.base import DPI, Explorer, choice
+from fcn_tutorial.widgets.base import DPI, Explorer, check_opacity, choice
 
 __all__ = [
     "resize_shorter_side",
@@ -88,8 +89,7 @@ def overlay_heatmap(
     """
     from PIL import Image
 
-    if not 0 <= opacity <= 1:
-        raise ValueError(f"opacity must be between 0 and 1, got {opacity}.")
+    check_opacity(opacity)
     heatmap = np.asarray(heatmap, dtype=np.float32)
     if heatmap.ndim != 2:
         raise ValueError(f"heatmap has shape {heatmap.shape}: pass one class's (h, w) map.")
@@ -100,6 +100,16 @@ def overlay_heatmap(
     colours = colormaps[cmap](np.clip(stretched, 0, 1))[..., :3] * 255
     blend = (1 - opacity) * np.asarray(image, dtype=np.float32) + opacity * colours
     return np.clip(blend + 0.5, 0, 255).astype(np.uint8)
+
+
+def _check_sizes(sizes) -> list[int]:
+    sizes = list(sizes)
+    whole = all(isinstance(side, numbers.Integral) and not isinstance(side, bool) for side in sizes)
+    if not sizes or not whole or min(sizes) < 1:
+        raise ValueError(
+            f"sizes={sizes!r}: pass at least one positive whole number of pixels, e.g. (224, 320)."
+        )
+    return [int(side) for side in sizes]
 
 
 class HeatmapExplorer(Explorer):
@@ -138,8 +148,9 @@ class HeatmapExplorer(Explorer):
             of the whole-image prediction) and ``error``.
 
     Raises:
-        ValueError: for empty or non-positive sizes, a starting size not among them, an
-            opacity outside 0..1, or a ``predict`` whose output is not ``(h, w, C)`` probabilities.
+        ValueError: for sizes that are not positive whole numbers, a starting size not
+            among them, an opacity outside 0..1, a ``top`` below 1, or a ``predict``
+            whose output is not ``(h, w, C)`` probabilities.
 
     Example:
         >>> def predict(image):  # two classes: bright and dark, one cell per 32 pixels
@@ -165,14 +176,13 @@ class HeatmapExplorer(Explorer):
         opacity: float = 0.5,
         label: str = "",
     ):
-        if not 0 <= opacity <= 1:
-            raise ValueError(f"opacity must be between 0 and 1, got {opacity}.")
-        sizes = [int(side) for side in sizes]
-        if not sizes or min(sizes) < 1:
-            raise ValueError(f"sizes {sizes} must be positive pixel counts, at least one.")
+        opacity = check_opacity(opacity)
+        sizes = _check_sizes(sizes)
         size = sizes[0] if size is None else size
         if size not in sizes:
             raise ValueError(f"size {size} is not one of sizes {sizes}: add it or pick one.")
+        if isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1:
+            raise ValueError(f"top={top!r}: pass how many classes the menu offers, 1 or more.")
         self.predict = predict
         self.picture = load_sample("chelsea") if image is None else np.asarray(image)
         self.label = label
@@ -188,7 +198,7 @@ class HeatmapExplorer(Explorer):
                 "class, in the order of predict's last axis."
             )
         self.class_names = list(class_names)
-        best = [int(index) for index in np.argsort(-whole, kind="stable")[: max(1, top)]]
+        best = [int(index) for index in np.argsort(-whole, kind="stable")[:top]]
         self.top_classes = [(k, self.class_names[k], float(whole[k])) for k in best]
         offered = best + [int(k) for k in extra_classes if int(k) not in best]
         for index in offered:

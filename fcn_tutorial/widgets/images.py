@@ -12,6 +12,7 @@ from fcn_tutorial.samples import load_sample
 from fcn_tutorial.widgets.base import (
     DPI,
     Explorer,
+    check_option,
     choice,
     slider,
 )
@@ -77,6 +78,7 @@ class FilterPlayground(Explorer):
 
     Args:
         image: ``(H, W, 3) uint8`` or ``(H, W)``; defaults to Chelsea the cat, 128×128.
+        preset: the kernel shown first, a name of :data:`PRESETS`.
 
     Attributes:
         controls: ``preset`` and one ``FloatText`` per weight, ``"kernel[r,c]"``.
@@ -85,8 +87,7 @@ class FilterPlayground(Explorer):
     """
 
     def __init__(self, image: np.ndarray | None = None, preset: str = "sobel_x"):
-        if preset not in PRESETS:
-            raise ValueError(f"unknown preset {preset!r}: choose one of {list(PRESETS)}.")
+        check_option("preset", preset, list(PRESETS))
         self.grey = to_grey(load_sample("chelsea", size=128) if image is None else image)
         controls = {"preset": choice("preset", [*PRESETS, "custom"], preset)}
         for r in range(3):
@@ -158,24 +159,41 @@ class FilterPlayground(Explorer):
         )
 
 
+def _check_square(image) -> None:
+    # Five 2×2 poolings: below this side block5_pool has no unit left to pick.
+    smallest = arithmetic.vgg16_receptive_fields()[-1]["jump"]
+    height, width = image.shape[:2]
+    if height != width or height < smallest:
+        raise ValueError(
+            f"image has shape {image.shape}: pass a square image of at least {smallest}×"
+            f"{smallest} pixels (VGG16's five poolings), e.g. load_sample('chelsea', size=224)."
+        )
+
+
 class ReceptiveFieldExplorer(Explorer):
     """Pick a VGG16 layer and one of its units; see the pixels that unit can see.
 
     Args:
-        image: a square image, by default Chelsea at 224×224 (VGG16's input size).
+        image: a square image of at least 32×32 pixels, by default Chelsea at 224×224
+            (VGG16's input size).
+        layer_name: the VGG16 layer shown first.
 
     Attributes:
         controls: ``layer_name``, ``row`` and ``col`` (the unit).
         state: ``layer_name``, ``output_size``, ``receptive_field``, ``jump``, ``start``,
             ``unit``, ``box`` (top, left, bottom, right in pixels, clipped to the image,
             bottom and right exclusive) and ``error``.
+
+    Raises:
+        ValueError: for a layer VGG16 does not have, or an image that is not square or
+            smaller than 32×32.
     """
 
     def __init__(self, image: np.ndarray | None = None, layer_name: str = "block3_pool"):
         self.picture = load_sample("chelsea", size=224) if image is None else np.asarray(image)
         names = [name for name, *_ in arithmetic.VGG16_LAYERS]
-        if layer_name not in names:
-            raise ValueError(f"unknown VGG16 layer {layer_name!r}: choose one of {names}.")
+        check_option("layer_name", layer_name, names)
+        _check_square(self.picture)
         info = viz.receptive_field_box(self.picture.shape[0], layer_name)
         last = info["output_size"] - 1
         self._build(

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from fcn_tutorial import classes, scores, viz
-from fcn_tutorial.widgets.base import DPI, Explorer, slider
+from fcn_tutorial.widgets.base import DPI, Explorer, check_opacity, slider
 
 __all__ = ["SkipExplorer"]
 
@@ -85,8 +85,7 @@ class SkipExplorer(Explorer):
                 f"truth has shape {self.truth.shape} but the image {shape}: pass the image's "
                 "own (H, W) labels."
             )
-        if not 0 <= opacity <= 1:
-            raise ValueError(f"opacity={opacity!r}: pass an opacity between 0 and 1, e.g. 0.5.")
+        opacity = check_opacity(opacity)
         names = list(self.masks)
         variant = names[-1] if variant is None else variant
         if variant not in self.masks:

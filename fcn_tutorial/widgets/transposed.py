@@ -12,6 +12,7 @@ from fcn_tutorial.widgets.base import (
     DPI,
     SEED,
     Explorer,
+    check_option,
     choice,
     keras_readout,
     keras_shape,
@@ -138,6 +139,11 @@ class TransposedConvolutionExplorer(Explorer):
             ``keras_note`` then says why) and ``error`` (a message, e.g. for
             ``output_padding >= strides``, with nothing drawn).
 
+    Raises:
+        ValueError: for a starting value the controls do not offer, named with what works:
+            input_size 1..4, kernel_size 1..5, strides 1..3, and the ``padding``,
+            ``output_padding`` and ``view`` above.
+
     Example:
         >>> explorer = TransposedConvolutionExplorer()
         >>> explorer.controls["strides"].value = 2
@@ -154,15 +160,8 @@ class TransposedConvolutionExplorer(Explorer):
         output_padding=None,
         view="scatter",
     ):
-        if padding not in PADDING_CHOICES:
-            raise ValueError(f"padding {padding!r} is not offered: use one of {PADDING_CHOICES}.")
-        if output_padding not in OUTPUT_PADDING_CHOICES:
-            raise ValueError(
-                f"output_padding {output_padding!r} is not offered: use one of "
-                f"{OUTPUT_PADDING_CHOICES}."
-            )
-        if view not in viz.TRANSPOSED_VIEWS:
-            raise ValueError(f"unknown view {view!r}: use one of {viz.TRANSPOSED_VIEWS}.")
+        # The dropdown holds a stand-in for None, so choice() cannot check this one.
+        check_option("output_padding", output_padding, OUTPUT_PADDING_CHOICES)
         self._build(
             {
                 "view": choice("view", viz.TRANSPOSED_VIEWS, view, widgets.ToggleButtons),
