@@ -252,3 +252,20 @@ def test_kitti_missing_or_unpaired_says_where_to_get_it(tmp_path):
     (tmp_path / "training" / "gt_image_2" / "umm_road_000001.png").unlink()
     with pytest.raises(ValueError, match=r"umm_000001\.png has no road mask"):
         load_kitti_road(tmp_path)
+
+
+def test_colour_masks_advice_fits_who_can_pass_a_palette(folder):
+    from fcn_tutorial.datasets import load_split
+    from fcn_tutorial.datasets.folders import ColourMaskError, read_pairs
+
+    root, pairs = folder
+    for name, (_, mask) in pairs.items():
+        save(colourize(mask), root / "masks" / f"{name}.png")
+    images, masks = folder_paths(root / "images", root / "masks")
+    # Code that can pass a palette is told to (read_mask, read_pairs, load_folder) ...
+    with pytest.raises(ColourMaskError, match=r"\(and 2 other masks\).*pass palette="):
+        read_pairs(images, masks)
+    # ... load_split("folder") and the command line cannot: they say how to convert.
+    with pytest.raises(ValueError, match="index PNGs") as error:
+        load_split("folder", "train", images=root / "images", masks=root / "masks", num_val=1)
+    assert "palette=" not in str(error.value) and "read_mask(path, colours)" in str(error.value)

@@ -207,6 +207,7 @@ def evaluate(args) -> int:
     from fcn_tutorial import training
 
     model = training.load_model(args.model)
+    training.check_model(model)  # before any data is read
     split = _evaluation_split(args, model)
     scores = training.evaluate(model, split.images, split.masks, batch_size=args.batch_size)
     print(f"{args.model} on {split.source} {args.split} ({len(split)} images)")
@@ -226,7 +227,11 @@ def evaluate(args) -> int:
 def predict(args) -> int:
     from fcn_tutorial.predict import predict_images
 
-    predict_images(args.model, args.input, args.output, overlay=args.overlay)
+    def skipped(line: str) -> None:
+        print(f"fcn-tutorial predict: {line}", file=sys.stderr, flush=True)
+
+    tiles = {} if args.tile_size is None else {"tile_size": args.tile_size}
+    predict_images(args.model, args.input, args.output, args.overlay, log_error=skipped, **tiles)
     return 0
 
 

@@ -196,7 +196,9 @@ def _add_model_commands(commands) -> None:
         "predict",
         "write class-index PNGs for images",
         "Label photos with a trained model: STEM.png holds each pixel's class index, at the "
-        "photo's exact size; --overlay also paints the classes over the photo.",
+        "photo's exact size; --overlay also paints the classes over the photo, in "
+        "overlays/STEM.png. An image that cannot be read is reported and skipped, the "
+        "others labelled, and the command then exits with code 2.",
         (
             "fcn-tutorial predict --model runs/quick/best.keras --input photo.jpg --output out/",
             "fcn-tutorial predict --model runs/camvid/best.keras --input photos/ --output out/ "
@@ -205,8 +207,18 @@ def _add_model_commands(commands) -> None:
     )
     predict.add_argument("--model", required=True, help="a .keras file that train wrote")
     predict.add_argument("--input", required=True, help="an image or a folder of images")
-    predict.add_argument("--output", required=True, help="folder for STEM.png masks")
-    predict.add_argument("--overlay", action="store_true", help="also write STEM_overlay.png")
+    predict.add_argument(
+        "--output", required=True, help="folder for STEM.png masks (made if missing)"
+    )
+    predict.add_argument(
+        "--overlay", action="store_true", help="also write overlays/STEM.png, classes painted"
+    )
+    predict.add_argument(
+        "--tile-size",
+        type=int,
+        help="larger images are labelled in overlapping windows of this side, which bounds "
+        "memory; the labels are the ones the whole image would get (default: 1536)",
+    )
 
     download = _command(
         commands,

@@ -12,7 +12,8 @@ loss, schedule, logs, checkpoints and the paper's metrics in one call::
 - ``config``: :class:`TrainConfig` and the ``PROFILES`` quick, cpu and gpu.
 - ``run``: :class:`Run`, the one object that reads and writes a run's folder.
 - ``loop``: :func:`train`, config → data → model → fit → evaluate → summary.
-- ``evaluation``: :func:`load_model`, :func:`predict_masks`, :func:`evaluate`.
+- ``evaluation``: :func:`load_model`, :func:`check_model`, :func:`predict_masks`,
+  :func:`evaluate`.
 
 Introduced in ``05_transfer_learning.ipynb``; ``07_self_driving_demo.ipynb`` trains
 the demo with it.
@@ -21,6 +22,7 @@ the demo with it.
 from fcn_tutorial.training.config import DATASETS, PROFILES, TrainConfig, mixed_policy
 from fcn_tutorial.training.evaluation import (
     PAPER_METRICS,
+    check_model,
     evaluate,
     load_model,
     predict_masks,
@@ -39,6 +41,7 @@ __all__ = [
     "load_data",
     "evaluate",
     "predict_masks",
+    "check_model",
     "load_model",
     "scores_to_json",
     "mixed_policy",
