@@ -268,6 +268,18 @@ def test_the_console_script_prints_no_traceback(tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith("fcn-tutorial predict: error:")
 
 
+def test_an_offline_download_gives_advice_for_the_command_line(capsys, monkeypatch, tmp_path):
+    # Port 9 (discard) refuses at once: the download fails as it does without a network.
+    monkeypatch.setenv("FCN_TUTORIAL_CAMVID_URL", "http://127.0.0.1:9/")
+    code = cli.main(["download", "camvid", "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    line = err.strip().splitlines()[-1]  # after the progress bar
+    assert code == 2 and "Traceback" not in err and line.startswith("fcn-tutorial download: error")
+    assert "fcn-tutorial download camvid" in line and str(tmp_path) in line
+    assert "--root '/path/to/camvid'" in line
+    assert "root=" not in line and "load_camvid(...," not in line and "download=True" not in line
+
+
 def test_bench_model_prints_its_figures(capsys):
     argv = ["bench", "model", "--size", "64x96", "--batch-size", "2", "--repeats", "1"]
     assert cli.main(argv) == 0
