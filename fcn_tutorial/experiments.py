@@ -145,9 +145,11 @@ def _check_name(name: str) -> dict:
     return EXPERIMENTS[name]
 
 
-def _config(name: str, run_name: str, speed: str, data: dict, out: Path) -> TrainConfig:
+def _config(
+    name: str, run_name: str, speed: str, data: dict, out: Path, devices: str | int | None = None
+) -> TrainConfig:
     overrides = {k: v for k, v in EXPERIMENTS[name]["runs"][run_name].items() if k != "label"}
-    values = {**SETTINGS[speed], **data, **overrides}
+    values = {**SETTINGS[speed], **data, **overrides, **({"devices": devices} if devices else {})}
     return TrainConfig.from_profile("quick", **values, out=str(out / name / run_name), verbose=0)
 
 
@@ -163,7 +165,11 @@ def _train_or_reuse(config: TrainConfig, verbose: int) -> dict:
 
 
 def run(
-    name: str, speed: str | None = None, out: str | os.PathLike | None = None, verbose: int = 0
+    name: str,
+    speed: str | None = None,
+    out: str | os.PathLike | None = None,
+    verbose: int = 0,
+    devices: str | int | None = None,
 ) -> dict:
     """Train (or reuse) every run of one experiment and gather their scores.
 
@@ -173,6 +179,8 @@ def run(
         out: the folder for the runs; ``None`` is :data:`RUNS_DIR` for ``full`` (so a
             finished ``make results`` is reused) and a fresh temporary folder for ``quick``.
         verbose: passed to Keras' ``fit`` (0 silent, 1 progress bar, 2 a line per epoch).
+        devices: ``TrainConfig.devices`` for every run (``None``: its default, ``"auto"``);
+            a finished run is reused whatever devices trained it.
 
     Returns:
         dict: ``experiment``, ``title``, ``speed``, ``dataset``, ``created``, ``device``,
@@ -197,7 +205,7 @@ def run(
     started = time.perf_counter()
     runs, summary = {}, None
     for run_name, spec in experiment["runs"].items():
-        config = _config(name, run_name, speed, data, out)
+        config = _config(name, run_name, speed, data, out, devices)
         summary = _train_or_reuse(config, verbose)
         steps = summary["steps_per_epoch"]
         runs[run_name] = {

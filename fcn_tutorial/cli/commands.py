@@ -242,6 +242,7 @@ def train(args) -> int:
             "resume": args.resume or None,
             "num_train": args.num_train,
             "num_val": args.num_val,
+            "devices": args.devices,
         }
     )
     if args.weights is not None:
@@ -336,7 +337,7 @@ def results(args) -> int:
     for name in names:
         title = experiments.EXPERIMENTS[name]["title"]
         print(f"{name}: {title} ({args.speed} speed)", flush=True)
-        result = experiments.run(name, args.speed, out=args.runs, verbose=2)
+        result = experiments.run(name, args.speed, out=args.runs, verbose=2, devices=args.devices)
         path = experiments.write_results(result, args.out)
         scores = ", ".join(
             f"{spec['label']} {spec['metrics']['mean_iu']:.3f}" for spec in result["runs"].values()
@@ -352,9 +353,9 @@ def results(args) -> int:
 def demo(args) -> int:
     from fcn_tutorial import demo as the_demo
 
-    budget = {"time_budget_s": args.budget_s} if args.budget_s else {}
+    options = _given({"time_budget_s": args.budget_s or None, "devices": args.devices})
     out = args.out or the_demo.RUN_DIR
-    summary = the_demo.run_demo(args.profile, out, download=not args.offline, **budget)
+    summary = the_demo.run_demo(args.profile, out, download=not args.offline, **options)
     if args.results:
         print(f"  results  {the_demo.write_results(summary, args.results)}")
     return 0

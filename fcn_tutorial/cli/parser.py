@@ -73,6 +73,14 @@ def _data_options(parser) -> None:
     parser.add_argument("--size", help="HEIGHTxWIDTH of synthetic (or resized) images")
 
 
+def _devices_option(parser) -> None:
+    parser.add_argument(
+        "--devices",
+        help="auto, all or N: data parallel over N devices, the batch split between them "
+        "(more than one needs KERAS_BACKEND=jax; default: auto)",
+    )
+
+
 def _add_notebook_commands(commands) -> None:
     lab = _command(
         commands,
@@ -191,6 +199,7 @@ def _add_train(commands) -> None:
             "fcn-tutorial train --profile quick --out runs/quick",
             "fcn-tutorial train --profile cpu --dataset camvid --out runs/camvid",
             "fcn-tutorial train --profile cpu --dataset camvid --out runs/camvid --resume",
+            "KERAS_BACKEND=jax fcn-tutorial train --profile gpu --devices 4 --batch-size 32",
         ),
     )
     _data_options(train)
@@ -207,6 +216,7 @@ def _add_train(commands) -> None:
     train.add_argument("--seed", type=int, help="seeds data order, augmentation and weights")
     train.add_argument("--out", help="the run's folder, e.g. runs/NAME (default: runs/quick)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    _devices_option(train)
 
 
 def _add_model_commands(commands) -> None:
@@ -286,6 +296,7 @@ def _add_demo_commands(commands) -> None:
     results.add_argument(
         "--runs", help="runs folder (default: the tutorial folder's runs/results/)"
     )
+    _devices_option(results)
 
     demo = _command(
         commands,
@@ -304,6 +315,7 @@ def _add_demo_commands(commands) -> None:
     demo.add_argument("--offline", action="store_true", help="never try to download")
     demo.add_argument("--results", help="also write the summary here (results/demo.json)")
     demo.add_argument("--budget-s", type=float, help="stop training after this many seconds")
+    _devices_option(demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

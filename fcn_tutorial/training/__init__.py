@@ -12,6 +12,7 @@ loss, schedule, logs, checkpoints and the paper's metrics in one call::
 - ``config``: :class:`TrainConfig` and the ``PROFILES`` quick, cpu and gpu.
 - ``run``: :class:`Run`, the one object that reads and writes a run's folder.
 - ``loop``: :func:`train`, config → data → model → fit → evaluate → summary.
+- ``devices``: data parallel over several devices (Keras' ``DataParallel``, JAX).
 - ``evaluation``: :func:`load_model`, :func:`check_model`, :func:`predict_masks`,
   :func:`evaluate`.
 

@@ -11,6 +11,7 @@ import dataclasses
 
 from fcn_tutorial.datasets import NUM_CLASSES
 from fcn_tutorial.models import BACKBONES, VARIANTS
+from fcn_tutorial.training.devices import check_devices
 
 __all__ = ["DATASETS", "PROFILES", "TrainConfig", "mixed_policy"]
 
@@ -55,7 +56,8 @@ PROFILES = {
 changes from :class:`TrainConfig`'s defaults."""
 
 # What decides a run's numbers; where its files go and how loudly it reports do not.
-_NOT_COMPARED = ("out", "resume", "verbose", "profile", "data_workers")
+# Nor does the device count: the global batch, thus the recipe, is the same on any number.
+_NOT_COMPARED = ("out", "resume", "verbose", "profile", "data_workers", "devices")
 
 
 @dataclasses.dataclass
@@ -92,13 +94,17 @@ class TrainConfig:
             float32 weights; ``None`` picks float16 only where a GPU is (16-bit is slow on
             CPU); ``False`` keeps float32. bfloat16 needs no loss scaling (Ampere GPUs and
             later); float16 gets Keras' ``LossScaleOptimizer`` from ``compile``.
-        jit_compile: XLA; ``None`` uses it only on a GPU (on CPU it is slower).
+        jit_compile: XLA; ``None`` uses it on a GPU, and on JAX, which runs op by op
+            without it (TensorFlow on a CPU is slower with it).
         data_workers: threads preparing batches (reading, augmenting) while the model
             trains; ``None`` is 1 on a CPU (the model wants every core) and up to 8 on a
             GPU, which would otherwise wait for data. Batches stay the same either way.
         time_budget_s: stop training after this many seconds (the epoch running then is
             cut short, then validated and saved as usual); ``None`` trains every epoch.
             The learning-rate schedule still spans ``epochs``: a budget cuts it short.
+        devices: ``"auto"`` (several GPUs or TPUs on JAX when there are, else one device),
+            ``"all"`` or a count: data parallel training, ``batch_size`` split across them
+            (see :mod:`~fcn_tutorial.training.devices`; more than one needs JAX).
         seed: seeds Python, NumPy and the backend, the data order and the augmentation.
         out: the run's folder.
         resume: continue from ``out/last.keras`` if a run left one.
@@ -135,6 +141,7 @@ class TrainConfig:
     jit_compile: bool | None = None
     data_workers: int | None = None
     time_budget_s: float | None = None
+    devices: str | int = "auto"
     seed: int = 0
     out: str = "runs/quick"
     resume: bool = False
@@ -149,6 +156,7 @@ class TrainConfig:
                 setattr(self, key, tuple(int(s) for s in size))
         self.out = str(self.out)
         self._check()
+        self.devices = check_devices(self.devices, self.batch_size)
 
     def _check(self) -> None:
         if self.dataset not in DATASETS:

@@ -23,6 +23,7 @@ from fcn_tutorial.datasets.pipeline import SegmentationSequence
 from fcn_tutorial.losses import MaskedSparseCrossEntropy, MeanIU
 from fcn_tutorial.models import backbone_layers, build_fcn
 from fcn_tutorial.scores import majority_baseline
+from fcn_tutorial.training import devices
 from fcn_tutorial.training.callbacks import Checkpoints, Throughput, TimeBudget
 from fcn_tutorial.training.config import TrainConfig, mixed_policy
 from fcn_tutorial.training.evaluation import evaluate, scores_to_json
@@ -65,7 +66,9 @@ def train(
         for the majority-class predictor), ``history``, ``wall_time_s`` (this call),
         ``train_time_s`` (all epochs, over resumes), ``train_images_per_s`` (training
         steps after the first, which compiles), ``stopped_by_budget``, ``device``,
-        ``devices``, ``backend``, ``versions``, ``profile``, ``config``, ``initial_epoch``.
+        ``devices`` (all the backend sees), ``train_devices`` (those this run used,
+        see :mod:`~fcn_tutorial.training.devices`), ``backend``, ``versions``,
+        ``profile``, ``config``, ``initial_epoch``.
 
     Raises:
         ValueError: for an unknown dataset, backbone, variant or profile, or bad data.
@@ -80,15 +83,21 @@ def train(
     """
     config = _resolve(config, overrides)
     started = time.perf_counter()
+    names = devices.choose_devices(config.devices, config.batch_size)  # before any data
     run = Run(config.out)
     keras.utils.set_random_seed(config.seed)
     train_split, val_split = load_data(config)
     on_gpu = hardware.gpu_available()
-    train_data, val_data = _batches(config, train_split, val_split, on_gpu)
+    batches = _batches(config, train_split, val_split, on_gpu)
+    train_data, val_data = devices.even_batches(batches, names)
     mixed = mixed_policy(config.mixed_precision, on_gpu)
-    with _dtype_policy(mixed):
+    if config.verbose and len(names) > 1:
+        print(devices.describe(names), flush=True)
+    with _dtype_policy(mixed), devices.data_parallel(names):
         model, checkpoints, resumed = _build_or_resume(config, run, len(train_split.class_names))
-        jit = on_gpu if config.jit_compile is None else bool(config.jit_compile)
+        # JAX without XLA runs op by op, many times slower; TensorFlow on a CPU is slower with it.
+        jit = on_gpu or hardware.backend() == "jax"
+        jit = jit if config.jit_compile is None else bool(config.jit_compile)
         _compile(model, config, train_split, len(train_data), jit, resumed)
         extra = _fit(model, config, run, train_data, val_data, checkpoints, callbacks)
         best = run.best_model() if run.file("best.keras").is_file() else model
@@ -100,6 +109,7 @@ def train(
         device="gpu" if on_gpu else "cpu",
         mixed_precision=mixed,
         jit_compile=jit,
+        train_devices=names,
     )
     run.write_json("summary.json", summary)
     return summary
