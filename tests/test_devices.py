@@ -23,90 +23,96 @@ from fcn_tutorial.training import devices
 ROOT = Path(__file__).resolve().parents[1]
 TWO_CPUS = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
 # A tiny run: the point is the equivalence, not the scores; compiling dominates the time.
-TINY = dict(weights=None, num_train=8, num_val=2, image_size=(32, 64), batch_size=4, epochs=2)
+TINY = dict(weights=None, num_train=8, num_val=2, image_size=(32, 64), batch_size=4, epochs=1)
+# The issue's acceptance command, made tiny with the same settings.
+CLI = ["train", "--profile", "quick", "--epochs", "1", "--devices", "2"]
+CLI += ["--weights", "none", "--num-train", "8", "--num-val", "2", "--size", "32x64"]
+CLI += ["--batch-size", "4"]
 # Two devices compute the same global-batch step; measured: the same epoch loss to all
 # printed digits (README "Scaling up"). The tolerance leaves room for another summation order.
 LOSS_TOLERANCE = 1e-4
-# A resumed run is not bit for bit the uninterrupted one (training.train's docstring says
-# why); measured: 4e-4 relative on epoch 2.
-RESUME_TOLERANCE = 1e-2
 
 needs_jax = pytest.mark.skipif(
     importlib.util.find_spec("jax") is None, reason="jax is not installed (pip install -e .[test])"
 )
 
-EQUIVALENCE = """
-import json, sys
-import keras
-from fcn_tutorial import training
+# One process (JAX and Keras load once): one device, then the command line on two, then
+# the two-device run resumed on one device for a second epoch.
+RUNS = """
+import contextlib, io, json, sys
+from fcn_tutorial import cli, training
 
-class StopAfterFirstEpoch(keras.callbacks.Callback):
-    def on_epoch_end(self, epoch, logs=None):
-        self.model.stop_training = True  # as if the run were killed after epoch 1
-
-tiny, out = json.loads(sys.argv[1]), sys.argv[2]
+tiny, cli_arguments, out = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
 one = training.train(devices=1, out=out + "/one", verbose=0, **tiny)
-two = training.train(devices=2, out=out + "/two", verbose=0, callbacks=[StopAfterFirstEpoch()],
-                     **tiny)
-resumed = training.train(devices=1, out=out + "/two", resume=True, verbose=0, **tiny)
-print(json.dumps({name: {"loss": [row["loss"] for row in run["history"]],
-                         "train_devices": run["train_devices"],
-                         "initial_epoch": run["initial_epoch"]}
-                  for name, run in (("one", one), ("two", two), ("resumed", resumed))}))
+log = io.StringIO()
+with contextlib.redirect_stdout(log):
+    code = cli.main([*cli_arguments, "--out", out + "/R"])
+two = training.Run(out + "/R").summary
+resumed = training.train(
+    devices=1, out=out + "/R", resume=True, verbose=0, **{**tiny, "epochs": 2}
+)
+print(json.dumps({"code": code, "log": log.getvalue(), **{
+    name: {"loss": [row["loss"] for row in run["history"]], "train_devices": run["train_devices"],
+           "initial_epoch": run["initial_epoch"], "config": run["config"],
+           "backend": run["backend"]}
+    for name, run in (("one", one), ("two", two), ("resumed", resumed))}}))
 """
 
 
-def _run(arguments, tmp_path):
-    environment = {**os.environ, **TWO_CPUS}
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("devices")
+    arguments = ["-c", RUNS, json.dumps(TINY), json.dumps(CLI), str(folder)]
     result = subprocess.run(
         [sys.executable, *arguments],
-        env=environment,
-        cwd=tmp_path,
+        env={**os.environ, **TWO_CPUS},
+        cwd=folder,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    return {**json.loads(result.stdout.strip().splitlines()[-1]), "out": folder / "R"}
 
 
 @needs_jax
-def test_two_devices_train_what_one_does_and_resume_on_one(tmp_path):
-    output = _run(["-c", EQUIVALENCE, json.dumps(TINY), str(tmp_path)], tmp_path)
-    runs = json.loads(output.strip().splitlines()[-1])
-    one, two, resumed = runs["one"], runs["two"], runs["resumed"]
-    print("\n1 device:", one["loss"], "\n2 devices:", two["loss"], "\nresumed:", resumed["loss"])
+def test_cli_trains_on_two_devices_and_says_so(runs):
+    assert runs["code"] == 0
+    assert "training on 2 devices: cpu:0, cpu:1" in runs["log"]
+    two = runs["two"]  # R/summary.json as the command left it (before the resume below)
+    assert two["train_devices"] == ["cpu:0", "cpu:1"] and two["config"]["devices"] == 2
+    assert two["backend"] == "jax"
+
+
+@needs_jax
+def test_two_devices_train_what_one_does(runs):
+    one, two = runs["one"], runs["two"]
+    print("\n1 device:", one["loss"], "\n2 devices:", two["loss"])
     assert one["train_devices"] == ["cpu:0"] and two["train_devices"] == ["cpu:0", "cpu:1"]
+    settings = ("num_train", "num_val", "image_size", "batch_size", "epochs", "weights")
+    assert all(one["config"][key] == two["config"][key] for key in settings)
     # The same global batch of 4, split 2 + 2: the same steps, so the same loss.
-    assert two["loss"] == pytest.approx(one["loss"][:1], rel=LOSS_TOLERANCE)
-    # The two-device checkpoint resumes on one device and goes on as if never stopped.
+    assert two["loss"] == pytest.approx(one["loss"], rel=LOSS_TOLERANCE)
+
+
+@needs_jax
+def test_a_two_device_checkpoint_resumes_on_one_device(runs):
+    one, two, resumed = runs["one"], runs["two"], runs["resumed"]
+    print("\nresumed:", resumed["loss"])
     assert resumed["initial_epoch"] == 1 and resumed["train_devices"] == ["cpu:0"]
     assert resumed["loss"][0] == two["loss"][0]
-    assert resumed["loss"][1] == pytest.approx(one["loss"][1], rel=RESUME_TOLERANCE)
+    # It goes on from the trained weights: a fresh start would score about epoch 1's loss.
+    assert resumed["loss"][1] < 0.95 * two["loss"][0]
     # README's "Scaling up" quotes these numbers.
     readme = (ROOT / "README.md").read_text()
     quoted = re.search(
-        r"loss is ([\d.]+) on one device and ([\d.]+) on\s+two.*?epoch 2 ends at ([\d.]+) "
-        r"against ([\d.]+)",
+        r"loss is ([\d.]+) on one device and ([\d.]+) on\s+two.*?epoch 2 at ([\d.]+)",
         readme,
         re.S,
     )
-    measured = [one["loss"][0], two["loss"][0], resumed["loss"][1], one["loss"][1]]
+    measured = [one["loss"][0], two["loss"][0], resumed["loss"][1]]
     assert [float(q) for q in quoted.groups()] == pytest.approx(measured, abs=5e-3), measured
     assert f"allows {LOSS_TOLERANCE:.0e}".replace("e-0", "e-") in readme
-
-
-@needs_jax
-def test_cli_trains_on_two_devices_and_says_so(tmp_path):
-    out = tmp_path / "R"
-    command = "from fcn_tutorial.cli import main; raise SystemExit(main())"
-    arguments = ["--profile", "quick", "--epochs", "1", "--devices", "2", "--out", str(out)]
-    tiny = ["--weights", "none", "--num-train", "8", "--num-val", "2", "--size", "32x64"]
-    output = _run(["-c", command, "train", *arguments, *tiny], tmp_path)
-    assert "training on 2 devices: cpu:0, cpu:1" in output
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["train_devices"] == ["cpu:0", "cpu:1"] and summary["backend"] == "jax"
-    assert summary["config"]["devices"] == 2 and (out / "last.keras").is_file()
 
 
 def test_more_than_one_device_on_tensorflow_names_the_fix(tmp_path):

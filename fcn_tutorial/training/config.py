@@ -113,7 +113,8 @@ class TrainConfig:
 
     Raises:
         ValueError: for an unknown dataset, backbone, variant, weights or precision, or
-            a dataset without the folders it needs, naming what to pass.
+            a dataset without the folders it needs, or ``devices`` that do not divide
+            ``batch_size``, naming what to pass.
     """
 
     dataset: str = "synthetic"
