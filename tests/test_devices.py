@@ -106,7 +106,7 @@ def test_a_two_device_checkpoint_resumes_on_one_device(runs):
     # README's "Scaling up" quotes these numbers.
     readme = (ROOT / "README.md").read_text()
     quoted = re.search(
-        r"loss is ([\d.]+) on one device and ([\d.]+) on\s+two.*?epoch 2 at ([\d.]+)",
+        r"loss is\s+([\d.]+) on one device and ([\d.]+) on\s+two.*?epoch 2 at\s+([\d.]+)",
         readme,
         re.S,
     )
