@@ -8,12 +8,21 @@ the repository's ``notebooks/``; with an installed package, those of the folder
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from fcn_tutorial.workspace import tutorial_folder
 
-__all__ = ["ROOT", "NOTEBOOKS", "notebook_paths", "execute_notebook", "drop_startup_logs"]
+__all__ = [
+    "ROOT",
+    "NOTEBOOKS",
+    "KERNELSPEC",
+    "notebook_paths",
+    "execute_notebook",
+    "drop_startup_logs",
+    "normalise",
+]
 
 ROOT = tutorial_folder()
 """Path: the tutorial folder (:func:`fcn_tutorial.workspace.tutorial_folder`)."""
@@ -26,6 +35,13 @@ _TF_STARTUP_LOG = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called.*"
     r"|[IWE]\d{4} [\d:.]+\s+\d+ \w+\.cc:\d+\] .*)$"
 )
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+"""dict: the kernelspec JupyterLab writes for ipykernel's kernel; a notebook saved with
+another display name is marked modified as soon as JupyterLab opens it."""
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_MODEL_REF = re.compile(r"IPY_MODEL_([0-9a-f]+)")
 
 
 def notebook_paths(folder: str | Path = NOTEBOOKS) -> list[Path]:
@@ -55,7 +71,8 @@ def execute_notebook(path: str | Path, timeout: int = 1200) -> None:
     """Run a notebook top to bottom in place, as a learner would, in this environment.
 
     Timing metadata is not recorded, so re-running an unchanged notebook changes only
-    what its cells print; TensorFlow's start-up log lines are left out of the saved file.
+    what its cells print; TensorFlow's start-up log lines are left out of the saved file,
+    and it is saved as JupyterLab would save it (:func:`normalise`).
 
     Args:
         path: the ``.ipynb`` file; it runs in its own folder.
@@ -77,4 +94,56 @@ def execute_notebook(path: str | Path, timeout: int = 1200) -> None:
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         drop_startup_logs(cell)
-    nbformat.write(notebook, path)
+    nbformat.write(normalise(notebook), path)
+
+
+def normalise(notebook: dict) -> dict:
+    """Make a notebook read as JupyterLab would save it, and drop widget state no output shows.
+
+    Three differences would otherwise mark a freshly opened notebook modified, or bloat
+    it: another kernelspec display name; numbers such as ``1.0``, which Python's JSON
+    writer keeps and JupyterLab's rewrites as ``1``; and the state of widgets that earlier
+    runs created but no output displays (only the widgets an output shows, and the
+    widgets those refer to, render the static view).
+
+    Args:
+        notebook: a notebook as ``nbformat.read`` or ``json.load`` gives it; changed in place.
+
+    Returns:
+        dict: the same notebook.
+    """
+    metadata = notebook.setdefault("metadata", {})
+    metadata["kernelspec"] = dict(KERNELSPEC)
+    widgets = metadata.get("widgets", {}).get(_WIDGET_STATE)
+    if widgets is not None:
+        widgets["state"] = _shown_widgets(notebook, widgets.get("state", {}))
+        if not widgets["state"]:
+            del metadata["widgets"]
+    _integral_numbers(notebook)
+    return notebook
+
+
+def _shown_widgets(notebook: dict, state: dict) -> dict:
+    shown = [
+        output["data"][_WIDGET_VIEW]["model_id"]
+        for cell in notebook.get("cells", [])
+        for output in cell.get("outputs", [])
+        if _WIDGET_VIEW in output.get("data", {})
+    ]
+    kept: dict = {}
+    while shown:
+        model = shown.pop()
+        if model in kept or model not in state:
+            continue
+        kept[model] = state[model]
+        shown.extend(_MODEL_REF.findall(json.dumps(state[model]["state"])))
+    return {model: state[model] for model in state if model in kept}
+
+
+def _integral_numbers(node) -> None:
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in list(items):
+        if isinstance(value, float) and value.is_integer():
+            node[key] = int(value)
+        elif isinstance(value, (dict, list)):
+            _integral_numbers(value)
