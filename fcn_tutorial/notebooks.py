@@ -54,8 +54,9 @@ def drop_startup_logs(cell: dict) -> None:
 def execute_notebook(path: str | Path, timeout: int = 1200) -> None:
     """Run a notebook top to bottom in place, as a learner would, in this environment.
 
-    Timing metadata is not recorded, so re-running an unchanged notebook changes only
-    what its cells print; TensorFlow's start-up log lines are left out of the saved file.
+    Timing metadata and widget state are not recorded, so re-running an unchanged notebook
+    changes only what its cells print; TensorFlow's start-up log lines are left out of the
+    saved file.
 
     Args:
         path: the ``.ipynb`` file; it runs in its own folder.
@@ -71,6 +72,10 @@ def execute_notebook(path: str | Path, timeout: int = 1200) -> None:
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
+        # Each widget output already carries a PNG of its view (what GitHub shows); the
+        # widgets' saved state would store those pictures twice and push a notebook past
+        # the 1.5 MB the tutorial allows each one.
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
