@@ -8,7 +8,6 @@ the repository's ``notebooks/``; with an installed package, those of the folder
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -39,9 +38,6 @@ _TF_STARTUP_LOG = re.compile(
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 """dict: the kernelspec JupyterLab writes for ipykernel's kernel; a notebook saved with
 another display name is marked modified as soon as JupyterLab opens it."""
-_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-_MODEL_REF = re.compile(r"IPY_MODEL_([0-9a-f]+)")
 
 
 def notebook_paths(folder: str | Path = NOTEBOOKS) -> list[Path]:
@@ -70,9 +66,9 @@ def drop_startup_logs(cell: dict) -> None:
 def execute_notebook(path: str | Path, timeout: int = 1200) -> None:
     """Run a notebook top to bottom in place, as a learner would, in this environment.
 
-    Timing metadata is not recorded, so re-running an unchanged notebook changes only
-    what its cells print; TensorFlow's start-up log lines are left out of the saved file,
-    and it is saved as JupyterLab would save it (:func:`normalise`).
+    Timing metadata and widget state are not recorded, so re-running an unchanged notebook
+    changes only what its cells print; TensorFlow's start-up log lines are left out of the
+    saved file, and it is saved as JupyterLab would save it (:func:`normalise`).
 
     Args:
         path: the ``.ipynb`` file; it runs in its own folder.
@@ -88,6 +84,10 @@ def execute_notebook(path: str | Path, timeout: int = 1200) -> None:
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
+        # Each widget output already carries a PNG of its view (what GitHub shows); the
+        # widgets' saved state would store those pictures twice and push a notebook past
+        # the 1.5 MB the tutorial allows each one.
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
@@ -98,13 +98,14 @@ def execute_notebook(path: str | Path, timeout: int = 1200) -> None:
 
 
 def normalise(notebook: dict) -> dict:
-    """Make a notebook read as JupyterLab would save it, and drop widget state no output shows.
+    """Make a notebook read as JupyterLab would save it, without saved widget state.
 
-    Three differences would otherwise mark a freshly opened notebook modified, or bloat
-    it: another kernelspec display name; numbers such as ``1.0``, which Python's JSON
-    writer keeps and JupyterLab's rewrites as ``1``; and the state of widgets that earlier
-    runs created but no output displays (only the widgets an output shows, and the
-    widgets those refer to, render the static view).
+    Two differences would otherwise mark a freshly opened notebook modified: another
+    kernelspec display name, and numbers such as ``1.0``, which Python's JSON writer keeps
+    and JupyterLab's rewrites as ``1``. Saved widget state goes: every explorer's output
+    carries a PNG of its first drawing, which is what GitHub (or any viewer without a
+    kernel) shows, and its controls come alive when the cell runs; the state only doubled
+    each picture (about 1.5 MB across the notebooks).
 
     Args:
         notebook: a notebook as ``nbformat.read`` or ``json.load`` gives it; changed in place.
@@ -114,30 +115,9 @@ def normalise(notebook: dict) -> dict:
     """
     metadata = notebook.setdefault("metadata", {})
     metadata["kernelspec"] = dict(KERNELSPEC)
-    widgets = metadata.get("widgets", {}).get(_WIDGET_STATE)
-    if widgets is not None:
-        widgets["state"] = _shown_widgets(notebook, widgets.get("state", {}))
-        if not widgets["state"]:
-            del metadata["widgets"]
+    metadata.pop("widgets", None)
     _integral_numbers(notebook)
     return notebook
-
-
-def _shown_widgets(notebook: dict, state: dict) -> dict:
-    shown = [
-        output["data"][_WIDGET_VIEW]["model_id"]
-        for cell in notebook.get("cells", [])
-        for output in cell.get("outputs", [])
-        if _WIDGET_VIEW in output.get("data", {})
-    ]
-    kept: dict = {}
-    while shown:
-        model = shown.pop()
-        if model in kept or model not in state:
-            continue
-        kept[model] = state[model]
-        shown.extend(_MODEL_REF.findall(json.dumps(state[model]["state"])))
-    return {model: state[model] for model in state if model in kept}
 
 
 def _integral_numbers(node) -> None:
