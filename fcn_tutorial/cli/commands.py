@@ -271,7 +271,7 @@ def _evaluation_split(args, model):
     if args.split == "test":
         from fcn_tutorial import datasets
 
-        chosen = datasets.load_split("camvid", "test", root=config.data_root)
+        chosen = datasets.load_split("camvid", "test", root=config.data_root, count=args.num_images)
     else:
         chosen = val_split if args.split == "val" else train_split
     classes = int(model.output_shape[-1])

@@ -242,7 +242,9 @@ def _add_model_commands(commands) -> None:
     evaluate.add_argument(
         "--split", default="val", choices=["train", "val", "test"], help="the split to score"
     )
-    evaluate.add_argument("--num-images", type=int, help="synthetic: how many images")
+    evaluate.add_argument(
+        "--num-images", type=int, help="synthetic: how many images; camvid test: the first N"
+    )
     evaluate.add_argument("--batch-size", type=int, default=4, help="images per forward pass")
     _flip_option(evaluate)
 
