@@ -267,12 +267,16 @@ def _evaluation_split(args, model):
         raise ValueError(
             f"--split test exists only for camvid: use val or train for {args.dataset}."
         )
-    train_split, val_split = training.load_data(config) if args.split != "test" else (None, None)
-    if args.split == "test":
+    if config.dataset == "camvid":
         from fcn_tutorial import datasets
 
-        chosen = datasets.load_split("camvid", "test", root=config.data_root, count=args.num_images)
+        # The whole split (val's 101, test's 233), not the quick profile's first few;
+        # --num-images keeps the first N.
+        chosen = datasets.load_split(
+            "camvid", args.split, root=config.data_root, count=args.num_images
+        )
     else:
+        train_split, val_split = training.load_data(config)
         chosen = val_split if args.split == "val" else train_split
     classes = int(model.output_shape[-1])
     if classes != len(chosen.class_names):
