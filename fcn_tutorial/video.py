@@ -131,19 +131,33 @@ class VideoWriter:
         fps: frames per second.
         quality: x264's constant rate factor: lower is better and larger (18 looks
             lossless, 23 is ffmpeg's default).
+        max_bitrate: a cap on the bitrate, e.g. ``"1M"`` (bits/s), which bounds the file
+            size (seconds x bitrate / 8) whatever the footage; ``None``: no cap.
     """
 
-    def __init__(self, path, size: tuple[int, int], fps: float, quality: int = 23):
+    def __init__(
+        self,
+        path,
+        size: tuple[int, int],
+        fps: float,
+        quality: int = 23,
+        max_bitrate: str | None = None,
+    ):
         width, height = size
         if width % 2 or height % 2:
             raise ValueError(f"frames of {width}x{height}: H.264 needs an even width and height.")
         self.path, self.size, self.fps, self.quality = Path(path), (width, height), fps, quality
+        self.max_bitrate = max_bitrate
         self.frames = 0
 
     def __enter__(self) -> VideoWriter:
         import imageio_ffmpeg
 
         self.temporary = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp.mp4")
+        cap = []
+        if self.max_bitrate:
+            # A capped constant-quality stream: x264 lowers quality only where it must.
+            cap = ["-maxrate", self.max_bitrate, "-bufsize", self.max_bitrate]
         self._writer = imageio_ffmpeg.write_frames(
             str(self.temporary),
             self.size,
@@ -154,7 +168,7 @@ class VideoWriter:
             macro_block_size=2,
             ffmpeg_log_level="error",
             # -movflags +faststart: a browser starts playing before the whole file is in.
-            output_params=["-crf", str(self.quality), "-movflags", "+faststart"],
+            output_params=["-crf", str(self.quality), "-movflags", "+faststart", *cap],
         )
         self._writer.send(None)
         return self
