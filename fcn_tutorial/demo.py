@@ -433,7 +433,7 @@ def _print_outcome(summary: dict) -> None:
         flush=True,
     )
     for name, path in summary["files"].items():
-        print(f"  {name:8} {path}", flush=True)
+        print(f"  {name:9} {path}", flush=True)
 
 
 def write_results(summary: dict, path: str | os.PathLike = RESULTS_FILE) -> Path:
