@@ -135,6 +135,7 @@ def _data_fields(args) -> dict:
         "images": args.images,
         "masks": args.masks,
         "num_classes": args.num_classes,
+        "void_index": args.void_index,
         "image_size": parse_size(args.size) if args.size else None,
     }
 
@@ -159,6 +160,7 @@ def train(args) -> int:
             "seed": args.seed,
             "out": args.out,
             "resume": args.resume or None,
+            "overwrite": args.overwrite or None,
             "num_train": args.num_train,
             "num_val": args.num_val,
         }
@@ -200,15 +202,17 @@ def _evaluation_split(args, model):
             f"{len(chosen.class_names)}: evaluate it on the data it was trained for, or pass "
             f"--num-classes {classes} for a folder."
         )
-    return chosen
+    return config, chosen
 
 
 def evaluate(args) -> int:
     from fcn_tutorial import training
 
     model = training.load_model(args.model)
-    split = _evaluation_split(args, model)
-    scores = training.evaluate(model, split.images, split.masks, batch_size=args.batch_size)
+    config, split = _evaluation_split(args, model)
+    scores = training.evaluate(
+        model, split.images, split.masks, batch_size=args.batch_size, ignore_class=config.void
+    )
     print(f"{args.model} on {split.source} {args.split} ({len(split)} images)")
     for key, label in (
         ("pixel_accuracy", "pixel accuracy"),
