@@ -92,8 +92,8 @@ class SegmentationSequence(keras.utils.PyDataset):
     its own image's size: the randomly scaled sample is cropped at random, or padded,
     back to it. So ``shape`` holds for every batch of every epoch and seed (only the last
     batch may hold fewer samples): TensorFlow's input signature, taken from the first
-    batches, holds for the whole run, and JAX compiles the training step once, not once
-    for every new shape.
+    batches, holds for the whole run, and JAX compiles the training step once (once more
+    for a smaller last batch), not once for every new shape.
 
     ``sequence[i]`` is a batch ``(x, y)``: ``(B, H, W, 3) float32`` images in
     ``0 .. 255 × rescale`` (what the models expect: each applies its backbone's own

@@ -12,12 +12,15 @@ loss, schedule, logs, checkpoints and the paper's metrics in one call::
 - ``config``: :class:`TrainConfig` and the ``PROFILES`` quick, cpu and gpu.
 - ``run``: :class:`Run`, the one object that reads and writes a run's folder.
 - ``loop``: :func:`train`, config → data → model → fit → evaluate → summary.
+- ``callbacks``: checkpoints, the stop on a NaN loss (:class:`NonFiniteLossError`), the
+  time budget, throughput.
 - ``evaluation``: :func:`load_model`, :func:`predict_masks`, :func:`evaluate`.
 
 Introduced in ``05_transfer_learning.ipynb``; ``07_self_driving_demo.ipynb`` trains
 the demo with it.
 """
 
+from fcn_tutorial.training.callbacks import NonFiniteLossError
 from fcn_tutorial.training.config import DATASETS, PROFILES, TrainConfig, mixed_policy
 from fcn_tutorial.training.evaluation import (
     PAPER_METRICS,
@@ -35,6 +38,7 @@ __all__ = [
     "PAPER_METRICS",
     "TrainConfig",
     "Run",
+    "NonFiniteLossError",
     "train",
     "load_data",
     "evaluate",

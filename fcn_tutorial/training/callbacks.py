@@ -32,7 +32,7 @@ def _seed_variables(model) -> list:
 def random_state(model) -> list[list[int]]:
     """The model's random state that ``model.save`` leaves out: each dropout layer's
     ``SeedGenerator`` state ``[seed, counter]``, in ``model.variables`` order."""
-    return [np.asarray(keras.ops.convert_to_numpy(v)).tolist() for v in _seed_variables(model)]
+    return [keras.ops.convert_to_numpy(v).tolist() for v in _seed_variables(model)]
 
 
 def restore_random_state(model, state: list[list[int]]) -> None:
@@ -111,26 +111,27 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
         super().__init__()
         self.learning_rate = learning_rate
 
-    def _check(self, logs, where: str) -> None:
+    def _check(self, logs, epoch: int, where: str) -> None:
         for key in ("loss", "val_loss"):
             value = (logs or {}).get(key)
             if value is not None and not math.isfinite(float(value)):
-                lower = f"{self.learning_rate / 10:g}"
+                kept = f"last.keras keeps epoch {epoch}" if epoch else "no epoch was saved"
                 raise NonFiniteLossError(
                     f"the {'validation' if key == 'val_loss' else 'training'} loss became "
-                    f"{float(value)} at {where}: training stopped. Lower learning_rate= "
-                    f"(this run's is {self.learning_rate:g}; try {lower}), or look for NaN "
-                    "or infinite values in the data; last.keras keeps the last finite epoch."
+                    f"{float(value)} at {where}, so training stopped ({kept}): lower "
+                    f"learning_rate= (this run's is {self.learning_rate:g}; try "
+                    f"{self.learning_rate / 10:g}), or look for NaN or infinite values in "
+                    "the data."
                 )
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._check(logs, f"epoch {self._epoch + 1}, step {batch + 1}")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
+    def on_train_batch_end(self, batch, logs=None):
+        self._check(logs, self._epoch, f"epoch {self._epoch + 1}, step {batch + 1}")
+
     def on_epoch_end(self, epoch, logs=None):
-        self._check(logs, f"the end of epoch {epoch + 1}")
+        self._check(logs, epoch, f"the end of epoch {epoch + 1}")
 
 
 class TimeBudget(keras.callbacks.Callback):

@@ -71,9 +71,10 @@ def train(
     not tested bit for bit. An epoch cut off halfway (a kill, or ``time_budget_s``) is
     redone from its start.
 
-    Shapes: every training batch has one shape (``crop_size``, or the images' own size;
-    see :class:`~fcn_tutorial.datasets.SegmentationSequence`), so JAX and TensorFlow
-    compile the training step once per run, not once per new shape.
+    Shapes: every training batch has one height and width (``crop_size``, or the images'
+    own size; see :class:`~fcn_tutorial.datasets.SegmentationSequence`), so TensorFlow's
+    input signature holds for every seed and JAX compiles the training step once per run
+    (once more for a smaller last batch), not once for every new shape.
 
     Args:
         config: a :class:`TrainConfig`, a dict of its fields, or ``None``.
@@ -230,8 +231,8 @@ def _check_out(config: TrainConfig, run: Run) -> dict | None:
     if config.resume and run.holds_run():
         raise ValueError(
             f"{run.path} holds {run.describe()} but no state.json and last.keras to resume "
-            "from: restore them, or pass overwrite=True (without resume) to move the run "
-            "aside and start again."
+            "from: restore them, or pass overwrite=True instead of resume=True to move the "
+            "run aside and start again."
         )
     run.check_start(config)
     return None

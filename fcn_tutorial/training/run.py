@@ -209,8 +209,8 @@ class Run:
         except ValueError as error:  # json.JSONDecodeError is one
             raise ValueError(
                 f"{path} is damaged ({str(error).splitlines()[0]}), so the run cannot be "
-                "resumed: restore the file, or pass overwrite=True to start the run again "
-                "(the old one is moved aside)."
+                "resumed: restore the file, or pass overwrite=True instead of resume=True to "
+                "start the run again (the old one is moved aside)."
             ) from None
         return state
 
@@ -224,8 +224,8 @@ class Run:
 
         path = self.file("last.keras")
         fix = (
-            "restore the file, or pass overwrite=True to start the run again (the old one is "
-            "moved aside)."
+            "restore the file, or pass overwrite=True instead of resume=True to start the run "
+            "again (the old one is moved aside)."
         )
         if not zipfile.is_zipfile(path):
             raise ValueError(
