@@ -3,7 +3,8 @@
 Modules, lowest layer first (a module imports only from its own layer and below;
 ``tests/test_layering.py`` checks it):
 
-- ``arithmetic``: output sizes and receptive fields (pure Python).
+- ``arithmetic``, ``workspace``: output sizes and receptive fields (pure Python); where the
+  notebooks, figures, results and runs live (the repository, or a copy ``lab`` made).
 - ``reference``, ``scores``, ``classes``, ``hardware``, ``samples``: convolution and
   pooling from scratch in NumPy, the paper's four metrics, class names and colours,
   facts about the machine, sample photos.

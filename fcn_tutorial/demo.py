@@ -37,6 +37,7 @@ from fcn_tutorial.training import (
     train,
     write_json,
 )
+from fcn_tutorial.workspace import tutorial_folder
 
 __all__ = [
     "RUN_DIR",
@@ -54,7 +55,8 @@ __all__ = [
     "drive_figure",
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = tutorial_folder()
+"""Path: the tutorial folder (:func:`fcn_tutorial.workspace.tutorial_folder`)."""
 RUN_DIR = ROOT / "runs" / "demo"
 """Path: the run ``make demo`` trains and notebook 07 reuses (not committed)."""
 RESULTS_FILE = ROOT / "results" / "demo.json"
@@ -319,8 +321,9 @@ def _print_outcome(summary: dict) -> None:
 
 
 def write_results(summary: dict, path: str | os.PathLike = RESULTS_FILE) -> Path:
-    """Write a demo summary as a results file, with folders relative to the repository."""
-    text = json.dumps(summary, default=json_default).replace(f"{ROOT}/", "")
+    """Write a demo summary as a results file, with folders relative to the tutorial folder."""
+    prefix = json.dumps(f"{ROOT}{os.sep}")[1:-1]  # as JSON writes it (Windows: \\ twice)
+    text = json.dumps(summary, default=json_default).replace(prefix, "")
     return write_json(json.loads(text), path)
 
 

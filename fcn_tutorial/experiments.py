@@ -34,6 +34,7 @@ from pathlib import Path
 import fcn_tutorial
 from fcn_tutorial import datasets, hardware
 from fcn_tutorial.training import Run, TrainConfig, load_model, train, write_json
+from fcn_tutorial.workspace import tutorial_folder
 
 __all__ = [
     "EXPERIMENTS",
@@ -47,7 +48,9 @@ __all__ = [
     "full_data",
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = tutorial_folder()
+"""Path: the tutorial folder: the repository in a clone, else the one ``fcn-tutorial lab``
+made (:func:`fcn_tutorial.workspace.tutorial_folder`); never the installed package."""
 RESULTS_DIR = ROOT / "results"
 """Path: where ``make results`` writes ``<experiment>.json`` (committed)."""
 RUNS_DIR = ROOT / "runs" / "results"
@@ -247,10 +250,11 @@ def load_results(name: str, results_dir: str | os.PathLike | None = None) -> dic
     path = Path(results_dir or RESULTS_DIR) / f"{name}.json"
     if not path.is_file():
         raise FileNotFoundError(
-            f"no results file {path}: run `make results` (about 20 minutes on 2 CPU cores) "
-            "to train the full runs and write it."
+            f"no results file {path}: copy the shipped ones with `fcn-tutorial lab --copy-only` "
+            "and work in that folder, or train the full runs and write it with `make results` "
+            "(`fcn-tutorial results`, about 20 minutes on 2 CPU cores)."
         )
-    return json.loads(path.read_text())
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def load_run_model(name: str, run_name: str, results: dict):

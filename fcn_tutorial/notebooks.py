@@ -1,7 +1,9 @@
 """The notebooks as files: where they are, and running one top to bottom in place.
 
 ``fcn-tutorial notebooks`` (``make notebooks``) re-executes them so that GitHub shows
-fresh outputs; ``fcn-tutorial lab`` opens their folder in JupyterLab.
+fresh outputs; ``fcn-tutorial lab`` opens their folder in JupyterLab. In a clone they are
+the repository's ``notebooks/``; with an installed package, those of the folder
+``fcn-tutorial lab`` copied them into (:mod:`fcn_tutorial.workspace`).
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from fcn_tutorial.workspace import tutorial_folder
+
 __all__ = ["ROOT", "NOTEBOOKS", "notebook_paths", "execute_notebook", "drop_startup_logs"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = tutorial_folder()
+"""Path: the tutorial folder (:func:`fcn_tutorial.workspace.tutorial_folder`)."""
 NOTEBOOKS = ROOT / "notebooks"
 """Path: the tutorial's notebooks, ``NN_topic.ipynb`` in reading order."""
 

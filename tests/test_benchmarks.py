@@ -198,6 +198,24 @@ def test_explorer_redraw_prints_ms_per_redraw_for_each_explorer():
     assert all(float(ms) > 0 for ms in printed.values()), result.stdout
 
 
+def test_predict_memory_prints_time_and_peak_memory(tmp_path):
+    # A smoke test at a small size: 2 x 2 windows of 640 on an 800x700 photo.
+    from fcn_tutorial.models import build_fcn
+
+    model = tmp_path / "fcn.keras"
+    build_fcn(11, backbone="mobilenet", alpha=0.25, weights=None).save(model)
+    report = tmp_path / "memory.json"
+    args = ("--size", "800x700", "--tile-size", "640", "--model", str(model))
+    args += ("--json", str(report))
+    result = _run("predict_memory", *args, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = json.loads(report.read_text())["runs"]
+    assert [run["how"] for run in runs] == ["tiled"]
+    for run in runs:
+        assert run["seconds"] > 0 and run["peak_rss_mib"] >= run["rss_before_mib"] > 0
+    assert "tiled (640 px)" in result.stdout and "peak RSS" in result.stdout
+
+
 @pytest.fixture(scope="module")
 def twin():
     pytest.importorskip("torch", reason=NO_TORCH)

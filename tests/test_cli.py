@@ -48,17 +48,18 @@ def test_predict_writes_a_uint8_mask_per_image_at_its_exact_size(model_file, pho
     out = tmp_path / "masks"
     argv = ["predict", "--model", str(model_file), "--input", str(photos), "--output", str(out)]
     assert cli.main([*argv, "--overlay"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
         "b.png",
-        "b_overlay.png",
         "odd.png",
-        "odd_overlay.png",
+        "overlays",
+        "overlays/b.png",
+        "overlays/odd.png",
     ]
     for stem, size in (("odd", (97, 131)), ("b", (40, 64))):
         mask = np.asarray(Image.open(out / f"{stem}.png"))
         assert mask.shape == size and mask.dtype == np.uint8
         assert mask.max() < 11
-        overlay = np.asarray(Image.open(out / f"{stem}_overlay.png"))
+        overlay = np.asarray(Image.open(out / "overlays" / f"{stem}.png"))
         assert overlay.shape == (*size, 3) and overlay.dtype == np.uint8
 
 
@@ -67,6 +68,147 @@ def test_predict_takes_a_single_file(model_file, photos, tmp_path):
     argv = ["predict", "--model", str(model_file), "--input", str(photos / "odd.png")]
     assert cli.main([*argv, "--output", str(out)]) == 0
     assert [p.name for p in out.iterdir()] == ["odd.png"]
+
+
+def _save_model(path, image, *layers):
+    """A tiny functional model, saved: ``image`` an Input, ``layers`` applied in turn."""
+    x = image
+    for layer in layers:
+        x = layer(x)
+    keras.Model(image, x).save(path)
+    return path
+
+
+def _contract_breakers(folder):
+    rgb = (None, None, 3)
+    return {
+        "1-channel": (
+            _save_model(
+                folder / "gray.keras", keras.Input((None, None, 1)), keras.layers.Conv2D(11, 1)
+            ),
+            ("input contract", "1-channel", "(H, W, 3)"),
+        ),
+        "classifier": (
+            _save_model(
+                folder / "dense.keras",
+                keras.Input(rgb),
+                keras.layers.Conv2D(8, 3, padding="same"),
+                keras.layers.GlobalAveragePooling2D(),
+                keras.layers.Dense(11),
+            ),
+            ("output contract", "(None, 11)", "per-pixel"),
+        ),
+        "stride 2": (
+            _save_model(
+                folder / "stride2.keras",
+                keras.Input(rgb),
+                keras.layers.Conv2D(11, 3, strides=2, padding="same"),
+            ),
+            ("output contract", "97x131 image into a 49x66 map (stride 2)", "Conv2DTranspose"),
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", ["1-channel", "classifier", "stride 2"])
+def test_predict_says_which_contract_a_model_breaks_before_writing(kind, photos, capsys, tmp_path):
+    model, needles = _contract_breakers(tmp_path)[kind]
+    out = tmp_path / "out"
+    argv = ["predict", "--model", str(model), "--input", str(photos), "--output", str(out)]
+    _one_line_error(capsys, cli.main([*argv, "--overlay"]), *needles)
+    assert not out.exists()
+
+
+def test_evaluate_checks_the_models_contract_too(capsys, tmp_path):
+    model, needles = _contract_breakers(tmp_path)["classifier"]
+    argv = ["evaluate", "--model", str(model), "--dataset", "synthetic", "--num-images", "1"]
+    _one_line_error(capsys, cli.main([*argv, "--size", "32x32"]), *needles)
+
+
+def test_predict_into_an_existing_file_is_a_one_line_error(model_file, photos, capsys):
+    taken = photos / "odd.png"
+    argv = ["predict", "--model", str(model_file), "--input", str(photos / "b.jpg")]
+    line = _one_line_error(capsys, cli.main([*argv, "--output", str(taken)]), str(taken))
+    assert "is a file, not a folder" in line and f"--output {taken.with_suffix('')}_masks" in line
+
+
+def test_predict_with_an_overlay_of_300_classes_fails_before_writing(photos, capsys, tmp_path):
+    model = _save_model(
+        tmp_path / "c300.keras", keras.Input((None, None, 3)), keras.layers.Conv2D(300, 1)
+    )
+    out = tmp_path / "out"
+    argv = ["predict", "--model", str(model), "--input", str(photos), "--output", str(out)]
+    _one_line_error(
+        capsys, cli.main([*argv, "--overlay"]), "300 classes", "12 colours", "without overlays"
+    )
+    assert not out.exists()
+
+
+def test_overlays_never_overwrite_masks_of_inputs_named_like_them(model_file, tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(1)
+    for stem in ("a", "a_overlay"):
+        image = rng.integers(0, 256, (33, 45, 3), dtype=np.uint8)
+        Image.fromarray(image).save(photos / f"{stem}.png")
+    out = tmp_path / "out"
+    argv = ["predict", "--model", str(model_file), "--input", str(photos), "--output", str(out)]
+    assert cli.main([*argv, "--overlay"]) == 0
+    for stem in ("a", "a_overlay"):
+        assert np.asarray(Image.open(out / f"{stem}.png")).shape == (33, 45)  # a mask
+        assert np.asarray(Image.open(out / "overlays" / f"{stem}.png")).shape == (33, 45, 3)
+    # An input folder that is the overlays folder would be overwritten: refused.
+    argv = ["predict", "--model", str(model_file), "--input", str(out / "overlays")]
+    assert cli.main([*argv, "--output", str(out), "--overlay"]) == 2
+
+
+def test_predict_labels_every_readable_image_and_then_fails_naming_the_others(
+    model_file, capsys, tmp_path
+):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(2)
+    for stem in ("a", "c", "e"):
+        Image.fromarray(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)).save(
+            photos / f"{stem}.png"
+        )
+    whole = (photos / "a.png").read_bytes()
+    (photos / "b.png").write_bytes(whole[: len(whole) // 2])  # truncated
+    (photos / "d.jpg").write_text("not a photo")
+    out = tmp_path / "out"
+    argv = ["predict", "--model", str(model_file), "--input", str(photos), "--output", str(out)]
+    code = cli.main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 3, err
+    assert "skipped" in lines[0] and "b.png" in lines[0]
+    assert "skipped" in lines[1] and "d.jpg" in lines[1]
+    assert "2 of 5 images could not be read: b.png, d.jpg" in lines[2]
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "c.png", "e.png"]
+
+
+def test_colour_masks_in_a_folder_get_advice_a_command_line_user_can_follow(
+    model_file, capsys, tmp_path
+):
+    from fcn_tutorial.classes import PALETTE
+
+    rng = np.random.default_rng(3)
+    for k in range(3):
+        for folder in ("images", "masks"):
+            (tmp_path / folder).mkdir(exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(
+            tmp_path / "images" / f"{k}.png"
+        )
+        Image.fromarray(PALETTE[rng.integers(0, 11, (16, 16))]).save(
+            tmp_path / "masks" / f"{k}.png"
+        )
+    argv = ["evaluate", "--model", str(model_file), "--dataset", "folder"]
+    argv += ["--images", str(tmp_path / "images"), "--masks", str(tmp_path / "masks")]
+    argv += ["--num-images", "1"]
+    line = _one_line_error(
+        capsys, cli.main(argv), "colour mask", "index PNGs", "read_mask(path, colours)"
+    )
+    assert "palette=" not in line  # the command line has no such option
 
 
 def test_evaluate_prints_the_four_metrics_and_a_class_table(model_file, capsys):
@@ -124,6 +266,18 @@ def test_the_console_script_prints_no_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("fcn-tutorial predict: error:")
+
+
+def test_an_offline_download_gives_advice_for_the_command_line(capsys, monkeypatch, tmp_path):
+    # Port 9 (discard) refuses at once: the download fails as it does without a network.
+    monkeypatch.setenv("FCN_TUTORIAL_CAMVID_URL", "http://127.0.0.1:9/")
+    code = cli.main(["download", "camvid", "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    line = err.strip().splitlines()[-1]  # after the progress bar
+    assert code == 2 and "Traceback" not in err and line.startswith("fcn-tutorial download: error")
+    assert "fcn-tutorial download camvid" in line and str(tmp_path) in line
+    assert "--root '/path/to/camvid'" in line
+    assert "root=" not in line and "load_camvid(...," not in line and "download=True" not in line
 
 
 def test_bench_model_prints_its_figures(capsys):

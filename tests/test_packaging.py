@@ -33,8 +33,27 @@ def test_environment_yml_pins_what_pyproject_pins():
         if re.match(r"^\s+- [A-Za-z0-9_.-]+==", line)
     )
     assert conda_pins == pins
-    python = re.search(r"- python=(\S+)", environment).group(1)
-    assert python == "3.11" and project["requires-python"] == ">=3.11,<3.12"
+    python = re.search(r"^\s+- python(\S+)$", environment, re.M).group(1)
+    assert python == project["requires-python"] == ">=3.11,<3.14"
+
+
+def test_the_supported_pythons_agree_everywhere():
+    # requires-python, the classifiers, the Makefile's choice, ruff's target and the README.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    lowest, past = re.fullmatch(
+        r">=3\.(\d+),<3\.(\d+)", project["project"]["requires-python"]
+    ).groups()
+    versions = [f"3.{minor}" for minor in range(int(lowest), int(past))]
+    assert versions == ["3.11", "3.12", "3.13"]
+    classifiers = project["project"]["classifiers"]
+    assert [c.rsplit(" ", 1)[1] for c in classifiers if "Python :: 3." in c] == versions
+    makefile = (ROOT / "Makefile").read_text()
+    newest_first = " ".join(f"python{version}" for version in reversed(versions))
+    assert f"find_python,{newest_first})" in makefile
+    assert f"in {'|'.join(versions)}) ;;" in makefile
+    assert project["tool"]["ruff"]["target-version"] == "py" + versions[0].replace(".", "")
+    readme = (ROOT / "README.md").read_text()
+    assert f"Python {', '.join(versions[:-1])} or {versions[-1]}" in readme
 
 
 def _imports(path, top_level_only):

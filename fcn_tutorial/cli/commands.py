@@ -7,6 +7,7 @@ command line makes (which options were given) and what it prints.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,14 +16,54 @@ from fcn_tutorial.cli.parser import parse_size
 __all__ = ["COMMANDS"]
 
 
-def lab(args) -> int:
-    from fcn_tutorial.notebooks import NOTEBOOKS
+def _lab_folder(args) -> Path | None:
+    # The folder lab copies the tutorial into, or None in a clone (the repository's own).
+    from fcn_tutorial import workspace
 
+    if args.dir is not None:
+        return Path(args.dir).expanduser().resolve()
+    folder, _ = workspace.locate_tutorial()
+    if folder == workspace.source_checkout():
+        return None
+    if (folder / workspace.MARKER).is_file() or os.environ.get(workspace.ENV):
+        return folder
+    return Path(workspace.DEFAULT_FOLDER).resolve()
+
+
+def _say_copied(folder: Path, report: dict, first: bool) -> None:
+    if first:
+        counts = {kind: 0 for kind in ("notebooks", "figures", "results")}
+        for name in report["copied"]:
+            counts[name.split("/")[0]] += 1
+        print(
+            f"First use: copied {counts['notebooks']} notebooks, {counts['figures']} figures "
+            f"and {counts['results']} results files into {folder}. They are yours to edit: "
+            "`fcn-tutorial lab` never overwrites a notebook you changed "
+            "(`fcn-tutorial lab --refresh` puts the originals back, keeping yours in backup/).",
+            flush=True,
+        )
+        return
+    print(f"Tutorial folder: {folder}", flush=True)
+    for kind, text in (("copied", "new"), ("updated", "updated to this version")):
+        if report[kind]:
+            print(f"{len(report[kind])} files {text}: {', '.join(report[kind])}", flush=True)
+    if report["replaced"]:
+        names = ", ".join(report["replaced"])
+        print(f"Put back the originals of {names}; yours are in {report['backup'][0]}.")
+    if report["kept"]:
+        print(
+            f"Kept your changed {', '.join(report['kept'])}; this version ships other ones: "
+            "`fcn-tutorial lab --refresh` takes them (yours go to backup/).",
+            flush=True,
+        )
+
+
+def _start_lab(root_dir: Path, args, env: dict) -> int:
     command = [
         sys.executable,
         "-m",
         "jupyterlab",
-        f"--ServerApp.root_dir={NOTEBOOKS}",
+        f"--ServerApp.root_dir={root_dir}",
         f"--ServerApp.port={args.port}",
         f"--ServerApp.ip={args.ip}",
     ]
@@ -31,16 +72,54 @@ def lab(args) -> int:
     # Jupyter refuses to run as root unless told; containers and CI machines often are root.
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    print("Starting JupyterLab on", NOTEBOOKS, flush=True)
+    print("Starting JupyterLab on", root_dir, flush=True)
     print("Headless? Open the http://127.0.0.1:... URL printed below in your browser.", flush=True)
-    os.execv(sys.executable, command)
-    return 0  # pragma: no cover - execv does not return
+    env = {**os.environ, **env}
+    if os.name != "nt":
+        os.execve(sys.executable, command, env)
+        return 0  # pragma: no cover - execve does not return
+    # Windows' exec starts a new process and returns at once: wait for JupyterLab instead.
+    server = subprocess.Popen(command, env=env)
+    while True:
+        try:
+            return server.wait()
+        except KeyboardInterrupt:  # JupyterLab answers Ctrl-C itself (it asks first)
+            continue
+
+
+def lab(args) -> int:
+    from fcn_tutorial import workspace
+    from fcn_tutorial.notebooks import NOTEBOOKS
+
+    folder = _lab_folder(args)
+    if folder is None:  # a clone: the repository's notebooks, as `make lab` has always opened
+        if args.refresh:
+            raise ValueError(
+                "--refresh restores a copied folder's notebooks: in a clone, `git checkout "
+                "notebooks/` restores the repository's, or pass --dir FOLDER to copy them."
+            )
+        if args.copy_only:
+            print(f"A clone: the notebooks are the repository's, in {NOTEBOOKS} (--dir copies).")
+            return 0
+        return _start_lab(NOTEBOOKS, args, {})
+    first = not (folder / workspace.MARKER).is_file()
+    _say_copied(folder, workspace.copy_tutorial(folder, refresh=args.refresh), first)
+    if args.copy_only:
+        return 0
+    # The kernels inherit the variable, so the notebooks read and write this folder.
+    return _start_lab(folder, args, {workspace.ENV: str(folder)})
 
 
 def notebooks(args) -> int:
-    from fcn_tutorial.notebooks import execute_notebook, notebook_paths
+    from fcn_tutorial.notebooks import NOTEBOOKS, execute_notebook, notebook_paths
 
-    for path in [Path(name) for name in args.names] or notebook_paths():
+    paths = [Path(name) for name in args.names] or notebook_paths()
+    if not paths:
+        raise FileNotFoundError(
+            f"no notebooks in {NOTEBOOKS}: copy them with `fcn-tutorial lab --copy-only` and "
+            "run this command inside the folder it names, or name the notebooks to run."
+        )
+    for path in paths:
         print(f"executing {path.name} ...", flush=True)
         execute_notebook(path)
     return 0
@@ -61,11 +140,13 @@ def figures(args) -> int:
 def info(args) -> int:
     import keras
 
-    from fcn_tutorial import hardware, notebook_speed
+    from fcn_tutorial import hardware, notebook_speed, workspace
 
+    folder, how = workspace.locate_tutorial()
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}")
     print(f"devices: {', '.join(hardware.devices())}")
     print(f"notebook speed: {notebook_speed()} (FCN_TUTORIAL_SPEED)")
+    print(f"tutorial folder: {folder} ({how})")
     return 0
 
 
@@ -209,6 +290,7 @@ def evaluate(args) -> int:
     from fcn_tutorial import training
 
     model = training.load_model(args.model)
+    training.check_model(model)  # before any data is read
     config, split = _evaluation_split(args, model)
     scores = training.evaluate(
         model, split.images, split.masks, batch_size=args.batch_size, ignore_class=config.void
@@ -230,7 +312,11 @@ def evaluate(args) -> int:
 def predict(args) -> int:
     from fcn_tutorial.predict import predict_images
 
-    predict_images(args.model, args.input, args.output, overlay=args.overlay)
+    def skipped(line: str) -> None:
+        print(f"fcn-tutorial predict: {line}", file=sys.stderr, flush=True)
+
+    tiles = {} if args.tile_size is None else {"tile_size": args.tile_size}
+    predict_images(args.model, args.input, args.output, args.overlay, log_error=skipped, **tiles)
     return 0
 
 

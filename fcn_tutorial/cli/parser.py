@@ -17,7 +17,16 @@ _DATASETS = "synthetic, camvid, kitti, folder"  # training.DATASETS, without imp
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Defaults shown after each option's help; descriptions and examples kept as written."""
+    """Defaults shown after each option's help; descriptions and examples kept as written.
+
+    An option whose help names its own default, or whose default is nothing (``None``, an
+    unset switch), gets no ``(default: None)`` after it.
+    """
+
+    def _get_help_string(self, action):
+        if action.default in (None, False) or "(default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -75,28 +84,55 @@ def _add_notebook_commands(commands) -> None:
         commands,
         "lab",
         "open JupyterLab on the notebooks",
-        "Start JupyterLab on the tutorial's notebooks. On a machine with no screen, open "
-        "the http://127.0.0.1:PORT/lab?token=... URL it prints in a browser.",
-        ("fcn-tutorial lab", "fcn-tutorial lab --port 8890 --no-browser"),
+        "Start JupyterLab on the tutorial's notebooks. In a clone, those of the repository. "
+        "Installed with pip, the first use copies the notebooks, figures and results into a "
+        "folder of your own (./fcn-tutorial-notebooks, or --dir) and says so; later uses add "
+        "what a new version brings and never overwrite a notebook you changed (--refresh "
+        "does, keeping yours in backup/). On a machine with no screen, open the "
+        "http://127.0.0.1:PORT/lab?token=... URL it prints in a browser.",
+        (
+            "fcn-tutorial lab",
+            "fcn-tutorial lab --dir ~/fcn --port 8890 --no-browser",
+            "fcn-tutorial lab --copy-only",
+        ),
     )
     lab.add_argument("--port", type=int, default=8888, help="the port JupyterLab listens on")
     lab.add_argument("--ip", default="127.0.0.1", help="the address JupyterLab listens on")
     lab.add_argument("--no-browser", action="store_true", help="only print the URL")
+    lab.add_argument(
+        "--dir",
+        help="the folder to copy the tutorial into and work in (default: the repository's "
+        "notebooks/ in a clone, else the copy around the working directory or "
+        "./fcn-tutorial-notebooks)",
+    )
+    lab.add_argument(
+        "--refresh",
+        action="store_true",
+        help="replace the notebooks you changed with the shipped ones (yours go to backup/)",
+    )
+    lab.add_argument(
+        "--copy-only", action="store_true", help="copy the tutorial, do not start JupyterLab"
+    )
 
     notebooks = _command(
         commands,
         "notebooks",
         "re-execute notebooks in place",
-        "Run notebooks top to bottom in place, so their committed outputs are fresh.",
+        "Run notebooks top to bottom in place, so their saved outputs are fresh: the "
+        "tutorial folder's notebooks/ (the repository's in a clone; `fcn-tutorial info` "
+        "names it).",
         ("fcn-tutorial notebooks", "fcn-tutorial notebooks notebooks/03_pooling.ipynb"),
     )
-    notebooks.add_argument("names", nargs="*", help="notebook paths (default: all, in order)")
+    notebooks.add_argument(
+        "names", nargs="*", help="notebook paths (default: all of notebooks/, in order)"
+    )
 
     figures = _command(
         commands,
         "figures",
         "rebuild figures/ from the registry",
-        "Rebuild the files in figures/ from the code that draws them (same bytes every time).",
+        "Rebuild the files in figures/ from the code that draws them (same bytes every "
+        "time), in the tutorial folder (the repository's in a clone).",
         (
             "fcn-tutorial figures",
             "fcn-tutorial figures --list",
@@ -104,14 +140,17 @@ def _add_notebook_commands(commands) -> None:
         ),
     )
     figures.add_argument("names", nargs="*", help="figure file names (default: all)")
-    figures.add_argument("--out", help="the folder to write into (default: figures/)")
+    figures.add_argument(
+        "--out", help="the folder to write into (default: the tutorial folder's figures/)"
+    )
     figures.add_argument("--list", action="store_true", help="list the figures and what each shows")
 
     info = _command(
         commands,
         "info",
         "backend, devices, notebook speed",
-        "Print the Keras version and backend, the devices it sees and the notebooks' speed.",
+        "Print the Keras version and backend, the devices it sees, the notebooks' speed "
+        "and the tutorial folder (where notebooks, figures, results and runs are).",
         ("fcn-tutorial info", "KERAS_BACKEND=jax fcn-tutorial info"),
     )
     del info
@@ -210,7 +249,9 @@ def _add_model_commands(commands) -> None:
         "predict",
         "write class-index PNGs for images",
         "Label photos with a trained model: STEM.png holds each pixel's class index, at the "
-        "photo's exact size; --overlay also paints the classes over the photo.",
+        "photo's exact size; --overlay also paints the classes over the photo, in "
+        "overlays/STEM.png. An image that cannot be read is reported and skipped, the "
+        "others labelled, and the command then exits with code 2.",
         (
             "fcn-tutorial predict --model runs/quick/best.keras --input photo.jpg --output out/",
             "fcn-tutorial predict --model runs/camvid/best.keras --input photos/ --output out/ "
@@ -219,8 +260,18 @@ def _add_model_commands(commands) -> None:
     )
     predict.add_argument("--model", required=True, help="a .keras file that train wrote")
     predict.add_argument("--input", required=True, help="an image or a folder of images")
-    predict.add_argument("--output", required=True, help="folder for STEM.png masks")
-    predict.add_argument("--overlay", action="store_true", help="also write STEM_overlay.png")
+    predict.add_argument(
+        "--output", required=True, help="folder for STEM.png masks (made if missing)"
+    )
+    predict.add_argument(
+        "--overlay", action="store_true", help="also write overlays/STEM.png, classes painted"
+    )
+    predict.add_argument(
+        "--tile-size",
+        type=int,
+        help="larger images are labelled in overlapping windows of this side, which bounds "
+        "memory; the labels are the ones the whole image would get (default: 1536)",
+    )
 
     download = _command(
         commands,
@@ -245,8 +296,10 @@ def _add_demo_commands(commands) -> None:
     results.add_argument(
         "--speed", default="full", choices=["full", "quick"], help="full runs, or quick small ones"
     )
-    results.add_argument("--out", help="results folder (default: results/)")
-    results.add_argument("--runs", help="runs folder (default: runs/results/)")
+    results.add_argument("--out", help="results folder (default: the tutorial folder's results/)")
+    results.add_argument(
+        "--runs", help="runs folder (default: the tutorial folder's runs/results/)"
+    )
 
     demo = _command(
         commands,
@@ -261,7 +314,7 @@ def _add_demo_commands(commands) -> None:
         ),
     )
     demo.add_argument("--profile", help="quick, cpu or gpu (default: from the hardware)")
-    demo.add_argument("--out", help="the run's folder (default: runs/demo)")
+    demo.add_argument("--out", help="the run's folder (default: the tutorial folder's runs/demo)")
     demo.add_argument("--offline", action="store_true", help="never try to download")
     demo.add_argument("--results", help="also write the summary here (results/demo.json)")
     demo.add_argument("--budget-s", type=float, help="stop training after this many seconds")
@@ -272,8 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fcn-tutorial",
         description="Learn Fully Convolutional Networks: open the notebooks, train, score "
-        "and apply FCNs, rebuild the figures.\n\nBad input ends with a one-line message "
-        "on stderr and exit code 2; set FCN_TUTORIAL_DEBUG=1 for the traceback.",
+        "and apply FCNs, rebuild the figures.\n\nThe notebooks, figures, results and runs "
+        "live in the tutorial folder: the repository in a clone; installed with pip, the "
+        "folder `fcn-tutorial lab` copies them into (./fcn-tutorial-notebooks), found from "
+        "the working directory; `fcn-tutorial info` names it.\n\nBad input ends with a "
+        "one-line message on stderr and exit code 2; set FCN_TUTORIAL_DEBUG=1 for the "
+        "traceback.",
         epilog=_examples(
             "fcn-tutorial lab",
             "fcn-tutorial train --profile quick --out runs/quick",

@@ -198,12 +198,16 @@ def _split_files(splits: tuple[str, ...] | str) -> list[str]:
     return names
 
 
-def _how_to_provide(root: Path, base_url: str) -> str:
+def _how_to_provide(root: Path, base_url: str, downloaded: bool = False) -> str:
+    # Advice for code (download_camvid(), root=...) and the command; the CLI words root= as
+    # --root. After a failed download, download=True is no advice: the network is.
+    how = "" if downloaded else "load_split(..., download=True), "
     return (
-        f"Provide the files in one of three ways: run load_camvid(..., download=True) with a "
-        f"network connection (files come from {base_url}<path>); copy a CamVid folder with "
-        f"the same layout (train/, trainannot/, val/ ...) to {root}; or set "
-        "FCN_TUTORIAL_DATA to a folder holding camvid/, or pass root=."
+        "Provide the files in one of three ways: download them with a network connection "
+        f"({how}datasets.download_camvid() or `fcn-tutorial download camvid`; files come from "
+        f"{base_url}<path>); copy a CamVid folder with the same layout (train/, trainannot/, "
+        f"val/ ...) to {root}; or use a complete copy elsewhere: root='/path/to/camvid', or "
+        "FCN_TUTORIAL_DATA set to a folder holding camvid/."
     )
 
 
@@ -301,7 +305,8 @@ def _download(names: list[str], root: Path, base_url: str, workers: int, progres
     except DownloadError as error:
         missing, wrong = _check_local(names, root)
         raise ConnectionError(
-            f"{error}. {_local_state(root, missing, wrong)} {_how_to_provide(root, base_url)}"
+            f"{error}. {_local_state(root, missing, wrong)} "
+            f"{_how_to_provide(root, base_url, downloaded=True)}"
         ) from error
 
 
@@ -358,7 +363,7 @@ def _require_local(names: list[str], root: Path, what: str, base_url: str) -> No
     if wrong:
         raise ValueError(
             f"In {root}, {_mismatch(root, wrong)}. Delete {_them(wrong)} and download again "
-            "(load_camvid(..., download=True), or fcn-tutorial download camvid), or copy "
+            "(datasets.download_camvid(), or `fcn-tutorial download camvid`), or copy "
             f"good ones over {_them(wrong)}."
         )
 

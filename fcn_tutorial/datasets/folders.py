@@ -35,6 +35,7 @@ from fcn_tutorial.datasets.augment import resize_pair
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "ColourMaskError",
     "folder_paths",
     "load_folder",
     "load_pairs",
@@ -124,6 +125,25 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     return image
 
 
+class ColourMaskError(ValueError):
+    """Colour (RGB) masks read without a palette that maps their colours to labels.
+
+    The message gives the Python fix (``palette=``); callers that take no palette
+    (``load_split("folder")``, the command line) say how to convert the masks instead.
+
+    Attributes:
+        path: the (first) mask file; ``mode``: its Pillow mode; ``others``: how many more.
+    """
+
+    def __init__(self, path: Path, mode: str, others: int = 0):
+        self.path, self.mode, self.others = Path(path), mode, others
+        more = f" (and {others} other masks)" if others else ""
+        super().__init__(
+            f"{path}{more} is a {mode} colour mask: pass palette= (e.g. PALETTE, or a dict "
+            "{(r, g, b): label}) to map its colours to labels, or save one-channel index PNGs."
+        )
+
+
 def _colour_table(palette) -> tuple[np.ndarray, np.ndarray]:
     # Both forms become sorted 24-bit colour keys and their labels, for searchsorted.
     if isinstance(palette, Mapping):
@@ -181,8 +201,9 @@ def read_mask(
         ``(H, W) uint8`` labels.
 
     Raises:
-        ValueError: for a JPEG or unreadable file, a colour mask without a palette,
-            colours the palette lacks, or labels that are neither a class nor void.
+        ColourMaskError: a ``ValueError``, for a colour mask without a palette.
+        ValueError: for a JPEG or unreadable file, colours the palette lacks, or labels
+            that are neither a class nor void.
     """
     path = Path(path)
     image = _open(path)
@@ -196,10 +217,7 @@ def read_mask(
     elif image.mode in ("L", "P", "I", "I;16"):
         labels = np.asarray(image)
     else:
-        raise ValueError(
-            f"{path} is a {image.mode} colour mask: pass palette= (e.g. PALETTE, or a dict "
-            "{(r, g, b): label}) to map its colours to labels, or save one-channel index PNGs."
-        )
+        raise ColourMaskError(path, image.mode)
     _check_mask_labels(path, labels, num_classes, void_index)
     return labels.astype(np.uint8)
 
@@ -319,6 +337,8 @@ def _refuse_unusable(image_paths: Sequence[Path], results: list) -> None:
     failed = [(path, r) for path, r in zip(image_paths, results) if isinstance(r, ValueError)]
     if len(failed) == 1:
         raise failed[0][1]
+    if failed and all(isinstance(error, ColourMaskError) for _, error in failed):
+        raise ColourMaskError(failed[0][1].path, failed[0][1].mode, len(failed) - 1)
     if failed:
         shown = " ".join(str(error) for _, error in failed[:3])
         rest = [str(path) for path, _ in failed[3:]]

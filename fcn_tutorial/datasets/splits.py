@@ -22,7 +22,12 @@ import numpy as np
 
 from fcn_tutorial.classes import CLASS_NAMES, KITTI_CLASS_NAMES, KITTI_COLOURS, NUM_CLASSES, VOID
 from fcn_tutorial.datasets import camvid
-from fcn_tutorial.datasets.folders import folder_paths, read_pairs, select_stems
+from fcn_tutorial.datasets.folders import (
+    ColourMaskError,
+    folder_paths,
+    read_pairs,
+    select_stems,
+)
 from fcn_tutorial.datasets.kitti import kitti_road_paths
 from fcn_tutorial.datasets.synthetic import synthetic_driving
 
@@ -253,7 +258,17 @@ def _from_folder(source, split, root, folder: dict, size, count, num_val, select
         held = [i for i, stem in zip(held, stems) if stem in kept]
     held = held[:count]
     image_paths = [image_paths[i] for i in held]
-    return _read(source, root, image_paths, [mask_paths[i] for i in held], labels, size)
+    try:
+        return _read(source, root, image_paths, [mask_paths[i] for i in held], labels, size)
+    except ColourMaskError as error:  # no palette can be passed here: say how to convert
+        more = f" (and {error.others} other masks)" if error.others else ""
+        raise ValueError(
+            f"{error.path}{more} is a {error.mode} colour mask, but the masks folder must "
+            "hold one-channel index PNGs (pixel value = class index; void_index= names the "
+            "label of unlabelled pixels, if any): convert each mask once, e.g. in Python "
+            "Image.fromarray(read_mask(path, colours)).save(path), colours a dict "
+            "{(r, g, b): label} or a (C, 3) array such as PALETTE."
+        ) from None
 
 
 def _held_out(total: int, split: str, num_val: int | None, source: str) -> list[int]:

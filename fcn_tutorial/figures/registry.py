@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from fcn_tutorial import viz
+from fcn_tutorial.workspace import tutorial_folder
 
 __all__ = [
     "FIGURES",
@@ -25,8 +26,9 @@ __all__ = [
     "save_png",
 ]
 
-FIGURES_DIR = Path(__file__).resolve().parents[2] / "figures"
-"""Path: the repository's ``figures/`` folder, where the notebooks and README find them."""
+FIGURES_DIR = tutorial_folder() / "figures"
+"""Path: the tutorial folder's ``figures/``, where the notebooks and README find them (the
+repository's in a clone; :func:`fcn_tutorial.workspace.tutorial_folder`)."""
 
 FIGURES: dict[str, Callable[[Path], None]] = {}
 """dict[str, callable]: file name to the function ``fn(path)`` that writes it."""

@@ -13,6 +13,8 @@ code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
 - ``backbones``: the backbone tables (:data:`SKIP_TAPS`, ...) and weight loading.
 - ``fcn``: :func:`build_fcn` and :func:`convolutionalize`.
 - ``graph``: :func:`skip_graph`, the maps a built FCN fuses, read from its layers.
+- ``reach``: :func:`receptive_reach`, how far a model's output sees: the context a tile
+  of a large image needs (``fcn-tutorial predict`` on big photos).
 """
 
 from fcn_tutorial.models.backbones import (
@@ -42,6 +44,7 @@ from fcn_tutorial.models.layers import (
     ImageNetPreprocessing,
     PadToMultiple,
 )
+from fcn_tutorial.models.reach import Reach, receptive_reach
 
 __all__ = [
     "WeightsUnavailableError",
@@ -63,4 +66,6 @@ __all__ = [
     "build_fcn",
     "convolutionalize",
     "skip_graph",
+    "Reach",
+    "receptive_reach",
 ]

@@ -14,7 +14,8 @@ loss, schedule, logs, checkpoints and the paper's metrics in one call::
 - ``loop``: :func:`train`, config → data → model → fit → evaluate → summary.
 - ``callbacks``: checkpoints, the stop on a NaN loss (:class:`NonFiniteLossError`), the
   time budget, throughput.
-- ``evaluation``: :func:`load_model`, :func:`predict_masks`, :func:`evaluate`.
+- ``evaluation``: :func:`load_model`, :func:`check_model`, :func:`predict_masks`,
+  :func:`evaluate`.
 
 Introduced in ``05_transfer_learning.ipynb``; ``07_self_driving_demo.ipynb`` trains
 the demo with it.
@@ -24,6 +25,7 @@ from fcn_tutorial.training.callbacks import NonFiniteLossError
 from fcn_tutorial.training.config import DATASETS, PROFILES, TrainConfig, mixed_policy
 from fcn_tutorial.training.evaluation import (
     PAPER_METRICS,
+    check_model,
     evaluate,
     load_model,
     predict_masks,
@@ -43,6 +45,7 @@ __all__ = [
     "load_data",
     "evaluate",
     "predict_masks",
+    "check_model",
     "load_model",
     "scores_to_json",
     "mixed_policy",

@@ -20,7 +20,9 @@ from fcn_tutorial.scores import confusion_matrix, segmentation_scores
 
 __all__ = [
     "PAPER_METRICS",
+    "PROBE_SIZE",
     "load_model",
+    "check_model",
     "predict_masks",
     "evaluate",
     "scores_to_json",
@@ -69,20 +71,99 @@ def _as_batches(images):
     return batches, False
 
 
-def _check_images(model: keras.Model, images: np.ndarray) -> None:
-    channels = model.input_shape[-1]
-    if images.shape[-1] != channels:
+PROBE_SIZE = (97, 131)
+"""tuple[int, int]: the odd ``(H, W)`` of the blank image :func:`check_model` labels, so a
+model that loses a row or column to its strides is caught before any real image."""
+
+
+def _model_shapes(model: keras.Model) -> tuple[tuple, tuple]:
+    """The model's one input and one output shape, refused unless images to maps."""
+    inputs, outputs = model.input_shape, model.output_shape
+    fix = "pass a segmentation model such as build_fcn makes and fcn-tutorial train writes"
+    for what, shape in (("inputs", inputs), ("outputs", outputs)):
+        if isinstance(shape, (list, dict)):
+            raise ValueError(f"the model has {len(shape)} {what}, but needs one: {fix}.")
+    if len(inputs) != 4 or inputs[-1] != 3:
+        channels = f"{inputs[-1]}-channel images" if len(inputs) == 4 else "no images"
         raise ValueError(
-            f"images of shape {images.shape[1:]} have {images.shape[-1]} channels but the "
-            f"model takes {channels}: pass (H, W, {channels}) RGB images."
+            f"the model breaks the input contract: it takes {channels} (input shape "
+            f"{inputs}), but photos are RGB, (H, W, 3): {fix}, whose input is (None, None, 3)."
+        )
+    if len(outputs) != 4:
+        raise ValueError(
+            f"the model breaks the output contract: its output {outputs} is not a per-pixel "
+            "map (batch, H, W, classes) but one score vector per image (a classifier: global "
+            f"pooling or Flatten and Dense at its end): {fix}, or convolutionalize the "
+            "classifier and upsample its scores (notebooks 05 and 06)."
+        )
+    return inputs, outputs
+
+
+def _check_output_size(image_size: tuple, map_size: tuple) -> None:
+    if tuple(image_size) == tuple(map_size):
+        return
+    (height, width), (map_height, map_width) = image_size, map_size
+    stride = round(max(height / max(map_height, 1), width / max(map_width, 1)))
+    strided = f" (stride {stride})" if stride > 1 else ""
+    raise ValueError(
+        f"the model breaks the output contract: it turns a {height}x{width} image into a "
+        f"{map_height}x{map_width} map{strided}, but each pixel needs its own scores, "
+        f"({height}, {width}, classes): upsample inside the model back to the input's size "
+        "and crop (a Conv2DTranspose with the model's stride, as build_fcn's upscore and "
+        "score layers do)."
+    )
+
+
+def check_model(model: keras.Model) -> int:
+    """Check that ``model`` labels every pixel of an RGB image, before any is labelled.
+
+    The contract of :func:`predict_masks`, :func:`evaluate` and ``fcn-tutorial predict``:
+    one input of RGB images ``(N, H, W, 3)`` and one output of per-pixel class scores
+    ``(N, H, W, K)`` at the input's own height and width. The shapes are read from the
+    model; the size is checked by labelling one blank image (:data:`PROBE_SIZE`, or the
+    model's own size if it fixes one).
+
+    Args:
+        model: the model to check.
+
+    Returns:
+        int: ``K``, the number of classes.
+
+    Raises:
+        ValueError: naming the contract the model breaks (input channels, an output that
+            is not a per-pixel map, a map of another size, a model that fails on an
+            image) and the fix.
+    """
+    inputs, outputs = _model_shapes(model)
+    size = tuple(fixed or probe for fixed, probe in zip(inputs[1:3], PROBE_SIZE, strict=True))
+    try:
+        logits = model(np.zeros((1, *size, 3), "float32"), training=False)
+    except Exception as error:
+        reason = " ".join(str(error).split())[:160] or type(error).__name__
+        raise ValueError(
+            f"the model fails on a blank {size[0]}x{size[1]} image ({reason}): predict and "
+            "evaluate need a model that takes RGB images of any size, as build_fcn makes."
+        ) from None
+    _check_output_size(size, tuple(logits.shape[1:3]))
+    return int(outputs[-1])
+
+
+def _check_images(images: np.ndarray) -> None:
+    if images.shape[-1] != 3:
+        raise ValueError(
+            f"images of shape {images.shape[1:]} have {images.shape[-1]} channels: pass "
+            "(H, W, 3) RGB images."
         )
 
 
 def _logits(model: keras.Model, images: np.ndarray, batch_size: int):
-    _check_images(model, images)
+    _model_shapes(model)
+    _check_images(images)
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size].astype("float32")
-        yield start, keras.ops.convert_to_numpy(model(batch, training=False))
+        logits = keras.ops.convert_to_numpy(model(batch, training=False))
+        _check_output_size(batch.shape[1:3], logits.shape[1:3])
+        yield start, logits
 
 
 def predict_masks(model: keras.Model, images, batch_size: int = 4):
@@ -99,7 +180,8 @@ def predict_masks(model: keras.Model, images, batch_size: int = 4):
         ``(H, W) uint8``, ``(N, H, W) uint8`` or a list of ``(H, W) uint8``, as given.
 
     Raises:
-        ValueError: for images that are not ``(H, W, 3)``.
+        ValueError: for images that are not ``(H, W, 3)``, or a model that breaks the
+            contract :func:`check_model` states (checked on each batch, with no probe).
     """
     batches, single = _as_batches(images)
     results = []
@@ -132,9 +214,10 @@ def evaluate(
 
     Raises:
         ValueError: if the masks hold labels the model cannot predict (a class count
-            that does not match the model's), or the shapes disagree.
+            that does not match the model's), the shapes disagree, or the model breaks
+            the contract :func:`check_model` states.
     """
-    num_classes = int(model.output_shape[-1])
+    num_classes = int(_model_shapes(model)[1][-1])
     predicted = predict_masks(model, images, batch_size)
     if isinstance(predicted, np.ndarray):
         predicted = list(predicted)

@@ -301,5 +301,5 @@ class Run:
             target = self.path.with_name(f"{self.path.name}.replaced-{stamp}-{suffix}")
         what = self.describe()
         os.rename(self.path, target)
-        print(f"overwrite=True: moved {what} from {self.path} to {target}", flush=True)
+        print(f"moved {what} from {self.path} to {target}, where it is kept", flush=True)
         return target
