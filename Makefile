@@ -27,7 +27,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # TensorFlow enables oneDNN only on some CPUs; without it dilated transposed convolutions fail.
 export TF_ENABLE_ONEDNN_OPTS ?= 1
 
-.PHONY: lab test chromium lint unit notebooks figures results demo clean
+.PHONY: lab test test-fast chromium lint unit notebooks figures results demo clean
 
 $(INSTALLED): pyproject.toml
 	@case "$(PY_VERSION)" in 3.11|3.12|3.13) ;; \
@@ -51,6 +51,12 @@ test: $(INSTALLED) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	FCN_TUTORIAL_SPEED=quick $(BIN)/python -m pytest tests notebooks
+
+## A few minutes: lint and the unit tests that train nothing (no notebooks, no browser).
+test-fast: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	FCN_TUTORIAL_SPEED=quick $(BIN)/python -m pytest tests -m "not slow"
 
 # tests/browser drives Debian's Chromium, never Playwright's own download. As root, install
 # it when missing (apt-get update only if the first try fails); otherwise those tests skip.

@@ -14,7 +14,11 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 # The same folders and patterns as fcn_tutorial.workspace.SHIPPED (tests/test_install.py).
-SHIPPED = {"notebooks": ("*.ipynb",), "figures": ("*.png", "*.gif"), "results": ("*.json",)}
+SHIPPED = {
+    "notebooks": ("*.ipynb",),
+    "figures": ("*.png", "*.gif", "*.mp4", "*.webp"),
+    "results": ("*.json",),
+}
 
 
 class BuildPyWithTutorial(build_py):

@@ -179,7 +179,7 @@ def median_frequency_weights(
     class ``c`` divided by the number of pixels in the images where ``c`` occurs. A class
     as common as the median gets 1, rarer classes more, common ones less. Pass them to
     ``losses.MaskedSparseCrossEntropy(class_weights=...)``; introduced in
-    ``07_self_driving_demo.ipynb``.
+    ``05_transfer_learning.ipynb`` (the loss and the loop), used in ``07`` too.
 
     Args:
         masks_or_frequencies: ``(N, H, W)`` integer masks (or a list of ``(H, W)`` masks

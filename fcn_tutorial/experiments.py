@@ -33,7 +33,15 @@ from pathlib import Path
 
 import fcn_tutorial
 from fcn_tutorial import datasets, hardware
-from fcn_tutorial.training import Run, TrainConfig, load_model, train, write_json
+from fcn_tutorial.training import (
+    Run,
+    TrainConfig,
+    checkpoint_record,
+    load_model,
+    score_split,
+    train,
+    write_json,
+)
 from fcn_tutorial.workspace import tutorial_folder
 
 __all__ = [
@@ -46,6 +54,9 @@ __all__ = [
     "load_results",
     "load_run_model",
     "full_data",
+    "NOT_MEASURED",
+    "split_scores",
+    "score_text",
 ]
 
 ROOT = tutorial_folder()
@@ -184,7 +195,9 @@ def run(
         ``backend``, ``versions``, ``wall_time_s``, ``common`` (the shared settings),
         ``baseline`` (the majority-class predictor's scores) and ``runs``: per run its
         ``label``, ``overrides``, ``metrics`` (the paper's four and per-class IU and
-        accuracy of its best checkpoint on the validation set), ``history`` (per epoch,
+        accuracy of its best checkpoint on the validation set), ``checkpoint`` (which
+        file, which epoch, chosen how), ``val`` (the same as ``metrics``), ``test``
+        (CamVid test, scored once; ``None`` on synthetic data), ``history`` (per epoch,
         with the training ``step`` it ended at), ``wall_time_s``, ``train_images_per_s``,
         ``steps_per_epoch`` and ``run_dir``.
 
@@ -209,6 +222,9 @@ def run(
             "label": spec["label"],
             "overrides": {k: v for k, v in spec.items() if k != "label"},
             "metrics": summary["metrics"],
+            "checkpoint": checkpoint_record(summary["history"]),
+            "val": summary["metrics"],
+            "test": _test_block(config),
             "history": [{**row, "step": row["epoch"] * steps} for row in summary["history"]],
             "wall_time_s": summary["wall_time_s"],
             "train_images_per_s": summary["train_images_per_s"],
@@ -235,6 +251,50 @@ def run(
         "baseline": summary["baseline"],
         "runs": runs,
     }
+
+
+def _test_block(config: TrainConfig) -> dict | None:
+    # CamVid's test split, scored once on the checkpoint val chose; synthetic runs have
+    # no test split that means anything, so none is claimed.
+    if config.dataset != "camvid":
+        return None
+    split = datasets.load_split("camvid", "test", root=config.data_root, download=False)
+    model = Run(config.out).best_model()
+    return score_split(model, split, config.batch_size)[0]
+
+
+NOT_MEASURED = "not measured yet"
+"""str: what a table says for a score its results file does not hold."""
+
+
+def split_scores(record: dict, split: str) -> dict | None:
+    """The ``val`` or ``test`` block of a results record, or ``None`` where not measured.
+
+    A record is ``results/demo.json`` or one entry of an experiment's ``runs``. Files
+    written before test scoring existed hold only ``metrics`` (their val block) and no
+    test block: their test is ``None``, never a number made up for them.
+
+    Raises:
+        ValueError: for a split other than ``"val"`` or ``"test"``.
+    """
+    if split == "val":
+        return record.get("val") or record.get("metrics")
+    if split == "test":
+        return record.get("test")
+    raise ValueError(f"split {split!r}: results files hold 'val' and 'test' blocks.")
+
+
+def score_text(record: dict, split: str, key: str = "mean_iu", digits: int = 3) -> str:
+    """One score of a record as a table prints it, or :data:`NOT_MEASURED`.
+
+    Example:
+        >>> score_text({"metrics": {"mean_iu": 0.5983}}, "val"), score_text({}, "test")
+        ('0.598', 'not measured yet')
+    """
+    block = split_scores(record, split)
+    if block is None or block.get(key) is None:
+        return NOT_MEASURED
+    return f"{block[key]:.{digits}f}"
 
 
 def load_results(name: str, results_dir: str | os.PathLike | None = None) -> dict:

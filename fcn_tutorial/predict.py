@@ -136,7 +136,9 @@ def tile_windows(length: int, tile_size: int, halo: int) -> list[tuple[int, int,
     return windows
 
 
-def predict_tiled(model, image: np.ndarray, tile_size: int = TILE_SIZE) -> np.ndarray:
+def predict_tiled(
+    model, image: np.ndarray, tile_size: int = TILE_SIZE, flip: bool | None = None
+) -> np.ndarray:
     """Class indices of a photo of any size, in overlapping windows of bounded size.
 
     Memory bound: the network sees at most one ``tile_size × tile_size`` window at a time
@@ -159,6 +161,8 @@ def predict_tiled(model, image: np.ndarray, tile_size: int = TILE_SIZE) -> np.nd
         model: an FCN, as :func:`~fcn_tutorial.training.check_model` checks.
         image: ``(H, W, 3)`` uint8 or float in ``0 .. 255``.
         tile_size: the windows' side in pixels.
+        flip: test-time flip averaging, as :func:`~fcn_tutorial.training.predict_masks`
+            (a mirrored window is another window: large photos get it window by window).
 
     Returns:
         ``(H, W) uint8`` class indices.
@@ -169,7 +173,7 @@ def predict_tiled(model, image: np.ndarray, tile_size: int = TILE_SIZE) -> np.nd
     """
     height, width = image.shape[:2]
     if height <= tile_size and width <= tile_size:
-        return predict_masks(model, image)
+        return predict_masks(model, image, flip=flip)
     try:
         reach = receptive_reach(model)
     except ValueError as error:
@@ -179,14 +183,14 @@ def predict_tiled(model, image: np.ndarray, tile_size: int = TILE_SIZE) -> np.nd
             UserWarning,
             stacklevel=2,
         )
-        return predict_masks(model, image)
+        return predict_masks(model, image, flip=flip)
     tile = -(-tile_size // reach.alignment) * reach.alignment
     rows = tile_windows(height, tile, reach.halo)
     columns = tile_windows(width, tile, reach.halo)
     mask = np.empty((height, width), np.uint8)
     for top, bottom, keep_top, keep_bottom in rows:
         for left, right, keep_left, keep_right in columns:
-            window = predict_masks(model, image[top:bottom, left:right])
+            window = predict_masks(model, image[top:bottom, left:right], flip=flip)
             mask[keep_top:keep_bottom, keep_left:keep_right] = window[
                 keep_top - top : keep_bottom - top, keep_left - left : keep_right - left
             ]
@@ -282,6 +286,7 @@ def predict_images(
     tile_size: int = TILE_SIZE,
     log=print,
     log_error=_print_error,
+    flip: bool | None = None,
 ) -> list[Path]:
     """Write a class-index PNG (and an overlay) for each input image.
 
@@ -303,6 +308,7 @@ def predict_images(
         tile_size: the side of the windows a large image is labelled in.
         log: called with one line per image written.
         log_error: called with one line per image skipped (default: print to stderr).
+        flip: test-time flip averaging (``None``: :data:`~fcn_tutorial.training.FLIP`).
 
     Returns:
         list[Path]: the mask files written.
@@ -331,7 +337,7 @@ def predict_images(
             failed.append((path, str(error)))
             log_error(f"skipped {path.name}: {' '.join(str(error).split())}")
             continue
-        mask = predict_tiled(model, image, tile_size)
+        mask = predict_tiled(model, image, tile_size, flip)
         _save_png(mask, output / f"{path.stem}.png")
         if overlay:
             painted = viz.paint_labels(image, mask, palette=palette)

@@ -16,7 +16,7 @@ explorers' readouts, the demo's best and worst images) through the same two.
 
 NumPy only, so drawing code can score a frame without Keras. The streaming Keras twin
 for ``model.fit`` is :class:`fcn_tutorial.losses.MeanIU`. Introduced in
-``06_skip_layers.ipynb``.
+``01_segmentation_intro.ipynb`` (the metrics lesson); used from ``05`` on.
 """
 
 from __future__ import annotations

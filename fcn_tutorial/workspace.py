@@ -51,7 +51,11 @@ MARKER = ".fcn-tutorial.json"
 """str: the file that marks a copied tutorial folder; it records what was copied, so a
 later copy can tell a learner's edits from files it may update."""
 
-SHIPPED = {"notebooks": ("*.ipynb",), "figures": ("*.png", "*.gif"), "results": ("*.json",)}
+SHIPPED = {
+    "notebooks": ("*.ipynb",),
+    "figures": ("*.png", "*.gif", "*.mp4", "*.webp"),
+    "results": ("*.json",),
+}
 """dict: the folders an installation carries, each with the patterns of its files."""
 
 _PACKAGE = Path(__file__).resolve().parent

@@ -32,3 +32,23 @@ def random_batch():
         return labels, logits
 
     return make
+
+
+# Modules that train models, rebuild figures, install wheels or drive a browser: minutes
+# each. `make test-fast` leaves them (and the notebooks) out; `make test` runs everything.
+SLOW_MODULES = {
+    "test_benchmarks.py",
+    "test_demo.py",
+    "test_devices.py",
+    "test_experiments.py",
+    "test_figures.py",
+    "test_install.py",
+    "test_training.py",
+    "test_explorers_in_jupyterlab.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -5,9 +5,8 @@ import json
 import keras
 import numpy as np
 import pytest
-from PIL import Image
 
-from fcn_tutorial import demo, training
+from fcn_tutorial import demo, drive, training, video
 from fcn_tutorial.cli import main
 
 TINY = {
@@ -31,16 +30,45 @@ def test_the_demo_writes_everything_it_promises(finished):
     out, summary = finished
     assert summary["hardware"]["device"] == "cpu" and summary["hardware"]["profile"] == "cpu"
     assert summary["notices"][0].startswith("Hardware: ")
-    assert len(summary["per_image_mean_iu"]) == 4
-    assert summary["drive"] == "the synthetic drive"
-    assert set(summary["files"]) == {"summary", "gallery", "drive"}
+    assert len(summary["per_image_mean_iu"]) == 4  # the synthetic test set's 4 images
+    assert summary["drive"]["source"] == "the synthetic drive"
+    assert set(summary["files"]) == {
+        "summary", "gallery", "confusion", "drive", "preview"
+    }  # fmt: skip
     on_disk = json.loads((out / "summary.json").read_text())
     assert on_disk["metrics"] == summary["metrics"]
     assert on_disk["speed"]["ms_per_frame"] > 0 and on_disk["speed"]["size"] == [64, 96]
-    with Image.open(out / "drive.gif") as gif:
-        # Ground truth beside the prediction, at half size: 2 x 96 / 2 wide, 64 / 2 high.
-        assert (gif.n_frames, gif.size) == (8, (96, 32))
+    probe = video.probe_video(out / "drive.mp4")
+    assert (probe["codec"], probe["frames"], probe["size"]) == ("h264", 8, (1440, 432))
+    assert 0 < (out / "drive.webp").stat().st_size <= drive.PREVIEW_LIMIT
     assert (out / "gallery.png").stat().st_size > 10_000
+    assert (out / "confusion.png").stat().st_size > 10_000
+
+
+def test_the_demo_scores_val_and_test_and_says_which_checkpoint(finished):
+    out, summary = finished
+    history = summary["history"]
+    best = max(history, key=lambda row: row["val_mean_iu"])
+    assert summary["checkpoint"]["epoch"] == best["epoch"]
+    assert summary["checkpoint"]["text"] == (
+        f"best.keras: epoch {best['epoch']} of 2, highest val mean IU"
+    )
+    # val is what train reported for best.keras; test is other scenes, scored apart.
+    assert summary["val"]["mean_iu"] == pytest.approx(summary["metrics"]["mean_iu"], abs=1e-6)
+    assert summary["val"]["num_images"] == 4 and summary["test"]["num_images"] == 4
+    for block in (summary["val"], summary["test"]):
+        assert set(training.PAPER_METRICS) <= set(block)
+        assert (
+            set(block["per_class_iu"])
+            == set(block["per_class_accuracy"])
+            == set(summary["class_names"])
+        )
+    flips = summary["flip"]
+    assert flips["default"] == training.FLIP
+    assert flips["with"]["test"]["flip"] and not flips["without"]["test"]["flip"]
+    chosen = flips["with" if training.FLIP else "without"]
+    assert chosen["val"] == summary["val"] and chosen["test"] == summary["test"]
+    assert set(summary["gallery"]) == {"best", "worst"}
 
 
 def test_a_rerun_reuses_the_finished_checkpoint(finished):
@@ -87,7 +115,8 @@ def test_the_command_line_demo(tmp_path, capsys):
     code = main(["demo", "--profile", "quick", "--out", str(tmp_path), "--offline"])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "val mean IU" in printed and str(tmp_path / "drive.gif") in printed
+    assert "test mean IU" in printed and "val mean IU" in printed
+    assert "scored best.keras: epoch" in printed and str(tmp_path / "drive.mp4") in printed
     code = main(["demo", "--profile", "laptop", "--out", str(tmp_path)])
     assert code == 2
     assert "unknown profile 'laptop'" in capsys.readouterr().err

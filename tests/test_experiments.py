@@ -129,15 +129,18 @@ def readme_rows() -> list[str]:
     for name in experiments.EXPERIMENTS:
         results = experiments.load_results(name)
         for spec in results["runs"].values():
-            metrics = spec["metrics"]
             rows.append(
-                f"| {name} | {spec['label']} | {metrics['mean_iu']:.3f} | "
-                f"{metrics['pixel_accuracy']:.3f} | {spec['wall_time_s'] / 60:.0f} min |"
+                f"| {name} | {spec['label']} | {experiments.score_text(spec, 'val')} | "
+                f"{experiments.score_text(spec, 'test')} | "
+                f"{experiments.score_text(spec, 'test', 'pixel_accuracy')} | "
+                f"{spec['wall_time_s'] / 60:.0f} min |"
             )
     demo = json.loads((experiments.RESULTS_DIR / "demo.json").read_text())
     rows.append(
-        f"| demo | FCN-8s, MobileNet α=0.25, cpu profile | {demo['metrics']['mean_iu']:.3f} | "
-        f"{demo['metrics']['pixel_accuracy']:.3f} | {demo['train_time_s'] / 60:.0f} min |"
+        f"| demo | FCN-8s, MobileNet α=0.25, cpu profile | {experiments.score_text(demo, 'val')} | "
+        f"{experiments.score_text(demo, 'test')} | "
+        f"{experiments.score_text(demo, 'test', 'pixel_accuracy')} | "
+        f"{demo['train_time_s'] / 60:.0f} min |"
     )
     return rows
 
@@ -146,3 +149,34 @@ def test_readme_quotes_the_results_files():
     readme = (experiments.ROOT / "README.md").read_text()
     missing = [row for row in readme_rows() if row not in readme]
     assert not missing, "README's results table is stale; it should hold:\n" + "\n".join(missing)
+
+
+def test_a_results_file_without_a_test_block_says_so():
+    """Old files (val only, as ``metrics``) are read; their test is never invented."""
+    old = {"metrics": {"mean_iu": 0.5983, "pixel_accuracy": 0.876}}
+    assert experiments.split_scores(old, "val") == old["metrics"]
+    assert experiments.split_scores(old, "test") is None
+    assert experiments.score_text(old, "test") == experiments.NOT_MEASURED
+    new = {**old, "val": {"mean_iu": 0.6}, "test": {"mean_iu": 0.5261}}
+    assert experiments.score_text(new, "val") == "0.600"
+    assert experiments.score_text(new, "test") == "0.526"
+    with pytest.raises(ValueError, match="'val' and 'test'"):
+        experiments.split_scores(new, "train")
+
+
+@pytest.mark.parametrize("name", ["demo", *experiments.EXPERIMENTS])
+def test_committed_blocks_are_whole_where_present(name):
+    """Each val or test block a results file holds has the four metrics and both tables."""
+    path = experiments.RESULTS_DIR / f"{name}.json"
+    results = json.loads(path.read_text())
+    records = [results] if name == "demo" else list(results["runs"].values())
+    for record in records:
+        for split in ("val", "test"):
+            block = experiments.split_scores(record, split)
+            if block is None:
+                continue
+            for key in ("pixel_accuracy", "mean_accuracy", "mean_iu", "frequency_weighted_iu"):
+                assert 0 <= block[key] <= 1, (split, key)
+            assert set(block["per_class_iu"]) == set(block["per_class_accuracy"])
+        if "checkpoint" in record:
+            assert record["checkpoint"]["chosen_by"] == "highest val mean IU"

@@ -30,6 +30,8 @@ LAYERS = {
     "fcn_tutorial.experiments": 5,
     "fcn_tutorial.demo": 5,
     "fcn_tutorial.predict": 5,
+    "fcn_tutorial.video": 5,  # video in and out (imageio-ffmpeg), labelled frame by frame
+    "fcn_tutorial.drive": 5,  # the drive MP4 of CamVid's test drives
     "fcn_tutorial.notebooks": 5,
     "fcn_tutorial.figures": 6,
     "fcn_tutorial.cli": 7,

@@ -16,6 +16,7 @@ import hashlib
 import numpy as np
 import pytest
 
+from fcn_tutorial import classes
 from fcn_tutorial.datasets import synthetic, synthetic_drive, synthetic_driving
 from fcn_tutorial.datasets.synthetic.scene import sample_scene
 from fcn_tutorial.datasets.synthetic.street import Camera
@@ -80,3 +81,20 @@ def test_a_drive_makes_a_longer_street_than_a_still():
     assert still.street.road_edge == drive.street.road_edge
     assert drive.street.length == still.street.length + 40.0
     assert max(o.z_max for o in drive.objects) > max(o.z_max for o in still.objects)
+
+
+def test_synthetic_instances_adds_exact_object_ids_to_the_same_scenes():
+    images, masks = synthetic_driving(3, 96, 128, seed=5)
+    same_images, same_masks, instances = synthetic.synthetic_instances(3, 96, 128, seed=5)
+    np.testing.assert_array_equal(same_images, images)
+    np.testing.assert_array_equal(same_masks, masks)
+    assert instances.shape == masks.shape and instances.dtype == np.int32
+    things = np.isin(masks, [classes.CAR, classes.PEDESTRIAN, classes.BICYCLIST])
+    np.testing.assert_array_equal(instances > 0, things)
+    for k in range(3):
+        ids = np.unique(instances[k][instances[k] > 0])
+        np.testing.assert_array_equal(ids, np.arange(1, ids.size + 1))  # numbered 1 .. n
+        for object_id in ids:  # one object, one class
+            assert np.unique(masks[k][instances[k] == object_id]).size == 1
+    # Objects are told apart even where they share a class (several cars in a street).
+    assert max(np.unique(instances[k][masks[k] == classes.CAR]).size for k in range(3)) >= 2

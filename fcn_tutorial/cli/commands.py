@@ -269,12 +269,16 @@ def _evaluation_split(args, model):
         raise ValueError(
             f"--split test exists only for camvid: use val or train for {args.dataset}."
         )
-    train_split, val_split = training.load_data(config) if args.split != "test" else (None, None)
-    if args.split == "test":
+    if config.dataset == "camvid":
         from fcn_tutorial import datasets
 
-        chosen = datasets.load_split("camvid", "test", root=config.data_root)
+        # The whole split (val's 101, test's 233), not the quick profile's first few;
+        # --num-images keeps the first N.
+        chosen = datasets.load_split(
+            "camvid", args.split, root=config.data_root, count=args.num_images
+        )
     else:
+        train_split, val_split = training.load_data(config)
         chosen = val_split if args.split == "val" else train_split
     classes = int(model.output_shape[-1])
     if classes != len(chosen.class_names):
@@ -293,9 +297,16 @@ def evaluate(args) -> int:
     training.check_model(model)  # before any data is read
     config, split = _evaluation_split(args, model)
     scores = training.evaluate(
-        model, split.images, split.masks, batch_size=args.batch_size, ignore_class=config.void
+        model,
+        split.images,
+        split.masks,
+        batch_size=args.batch_size,
+        ignore_class=config.void,
+        flip=args.flip,
     )
-    print(f"{args.model} on {split.source} {args.split} ({len(split)} images)")
+    flip = training.FLIP if args.flip is None else args.flip
+    averaged = ", flip-averaged" if flip else ""
+    print(f"{args.model} on {split.source} {args.split} ({len(split)} images{averaged})")
     for key, label in (
         ("pixel_accuracy", "pixel accuracy"),
         ("mean_accuracy", "mean accuracy"),
@@ -306,17 +317,70 @@ def evaluate(args) -> int:
     print(f"  {'class':<24}{'IU':>8}")
     for name, iu in zip(split.class_names, scores["per_class_iu"], strict=True):
         print(f"  {name:<24}{'  absent' if iu != iu else f'{iu:8.4f}'}")
+    if args.split == "val":
+        print("  (val chose the checkpoint, so it flatters: quote --split test)")
     return 0
 
 
 def predict(args) -> int:
+    from fcn_tutorial import video
     from fcn_tutorial.predict import predict_images
+
+    if video.is_video(args.input):
+        size = parse_size(args.video_size)
+        video.label_video(args.model, args.input, args.output, args.overlay, size, args.flip)
+        return 0
 
     def skipped(line: str) -> None:
         print(f"fcn-tutorial predict: {line}", file=sys.stderr, flush=True)
 
     tiles = {} if args.tile_size is None else {"tile_size": args.tile_size}
-    predict_images(args.model, args.input, args.output, args.overlay, log_error=skipped, **tiles)
+    predict_images(
+        args.model, args.input, args.output, args.overlay, log_error=skipped, flip=args.flip,
+        **tiles,
+    )  # fmt: skip
+    return 0
+
+
+def _drive_speed(args, model) -> float:
+    # The demo's one measurement when the model comes from a run that made it.
+    import json
+
+    from fcn_tutorial import speed
+
+    if args.ms_per_frame is not None:
+        return args.ms_per_frame
+    summary = Path(args.model).with_name("summary.json")
+    if summary.is_file():
+        measured = json.loads(summary.read_text(encoding="utf-8")).get("speed")
+        if measured:
+            return measured["ms_per_frame"]
+    return speed.forward_speed(model, 360, 480, batch_size=1)["ms_per_frame"]
+
+
+def drive(args) -> int:
+    from fcn_tutorial import drive as the_drive
+    from fcn_tutorial import training
+
+    output = Path(args.output)
+    if output.suffix.lower() != ".mp4":
+        raise ValueError(f"--output {output} is not an .mp4 file: pass e.g. drive.mp4.")
+    pairs = the_drive.drive_sources(args.sequence, args.data_root)
+    model = training.load_model(args.model)
+    training.check_model(model)
+    result = the_drive.render_drive(
+        model, the_drive.read_frames(pairs), output, count=len(pairs),
+        ms_per_frame=_drive_speed(args, model), preview=args.preview, fps=args.fps,
+        flip=args.flip,
+    )  # fmt: skip
+    scored = [s for s in result["mean_iu"] if s is not None]
+    mean = f", mean of per-frame mean IU {sum(scored) / len(scored):.3f}" if scored else ""
+    print(
+        f"{output}: {result['frames']} frames in {result['render_s']:.0f} s, "
+        f"{result['video_bytes'] / 1e6:.1f} MB{mean}"
+    )
+    if args.preview:
+        print(f"{args.preview}: {result['preview_bytes'] / 1e6:.2f} MB")
     return 0
 
 
@@ -373,6 +437,7 @@ COMMANDS = {
     "train": train,
     "evaluate": evaluate,
     "predict": predict,
+    "drive": drive,
     "download": download,
     "results": results,
     "demo": demo,

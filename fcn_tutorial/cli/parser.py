@@ -223,6 +223,19 @@ def _add_train(commands) -> None:
     )
 
 
+def _flip_option(parser) -> None:
+    flips = parser.add_mutually_exclusive_group()
+    flips.add_argument(
+        "--flip",
+        dest="flip",
+        action="store_true",
+        default=None,
+        help="test-time flip averaging: label each image and its mirror image, average the "
+        "scores (twice the time) (default: training.FLIP, chosen on val)",
+    )
+    flips.add_argument("--no-flip", dest="flip", action="store_false", help="no flip averaging")
+
+
 def _add_model_commands(commands) -> None:
     _add_train(commands)
     evaluate = _command(
@@ -230,10 +243,12 @@ def _add_model_commands(commands) -> None:
         "evaluate",
         "the paper's four metrics and IU table",
         "Score a trained model on a dataset split: pixel accuracy, mean accuracy, mean IU, "
-        "frequency weighted IU and each class's IU.",
+        "frequency weighted IU and each class's IU. Choose checkpoints and settings on val; "
+        "score the chosen model on test (CamVid's 233 images of two other drives) once.",
         (
             "fcn-tutorial evaluate --model runs/quick/best.keras --dataset synthetic",
             "fcn-tutorial evaluate --model runs/camvid/best.keras --dataset camvid --split val",
+            "fcn-tutorial evaluate --model runs/camvid/best.keras --dataset camvid --split test",
         ),
     )
     evaluate.add_argument("--model", required=True, help="a .keras file that train wrote")
@@ -241,8 +256,11 @@ def _add_model_commands(commands) -> None:
     evaluate.add_argument(
         "--split", default="val", choices=["train", "val", "test"], help="the split to score"
     )
-    evaluate.add_argument("--num-images", type=int, help="synthetic: how many images")
+    evaluate.add_argument(
+        "--num-images", type=int, help="synthetic: how many images; camvid test: the first N"
+    )
     evaluate.add_argument("--batch-size", type=int, default=4, help="images per forward pass")
+    _flip_option(evaluate)
 
     predict = _command(
         commands,
@@ -251,17 +269,24 @@ def _add_model_commands(commands) -> None:
         "Label photos with a trained model: STEM.png holds each pixel's class index, at the "
         "photo's exact size; --overlay also paints the classes over the photo, in "
         "overlays/STEM.png. An image that cannot be read is reported and skipped, the "
-        "others labelled, and the command then exits with code 2.",
+        "others labelled, and the command then exits with code 2. A video (.mp4, .mov, "
+        ".avi, .mkv, .webm ...) is labelled frame by frame in constant memory into an "
+        "H.264 .mp4 at its own size and frame rate: class colours, or with --overlay the "
+        "colours over the footage.",
         (
             "fcn-tutorial predict --model runs/quick/best.keras --input photo.jpg --output out/",
             "fcn-tutorial predict --model runs/camvid/best.keras --input photos/ --output out/ "
             "--overlay",
+            "fcn-tutorial predict --model runs/camvid/best.keras --input clip.mp4 --output "
+            "labelled.mp4 --overlay",
         ),
     )
     predict.add_argument("--model", required=True, help="a .keras file that train wrote")
-    predict.add_argument("--input", required=True, help="an image or a folder of images")
+    predict.add_argument("--input", required=True, help="an image, a folder of images, or a video")
     predict.add_argument(
-        "--output", required=True, help="folder for STEM.png masks (made if missing)"
+        "--output",
+        required=True,
+        help="folder for STEM.png masks (made if missing); for a video, the .mp4 to write",
     )
     predict.add_argument(
         "--overlay", action="store_true", help="also write overlays/STEM.png, classes painted"
@@ -272,6 +297,14 @@ def _add_model_commands(commands) -> None:
         help="larger images are labelled in overlapping windows of this side, which bounds "
         "memory; the labels are the ones the whole image would get (default: 1536)",
     )
+    predict.add_argument(
+        "--video-size",
+        default="360x480",
+        help="video: HEIGHTxWIDTH each frame is labelled at (the model's training size), "
+        "the labels then resized back to the frame's",
+    )
+    _flip_option(predict)
+    _add_drive(commands)
 
     download = _command(
         commands,
@@ -282,6 +315,36 @@ def _add_model_commands(commands) -> None:
     )
     download.add_argument("name", choices=["camvid"], help="the dataset")
     download.add_argument("--root", help="where to put it (default: the user cache folder)")
+
+
+def _add_drive(commands) -> None:
+    drive = _command(
+        commands,
+        "drive",
+        "render a drive as an MP4",
+        "Label a drive frame by frame and write it as an H.264 MP4, 480x360 a panel: camera "
+        "| prediction | errors against the labels, with the frame's mean IU, a sparkline of "
+        "it and the speed. Seq05VD and 0001TP are CamVid's test drives (test: both); a "
+        "folder of frames works too (masks, if any, in the sibling folder NAMEannot).",
+        (
+            "fcn-tutorial drive --model runs/demo/best.keras --sequence Seq05VD --output drive.mp4",
+            "fcn-tutorial drive --model runs/demo/best.keras --sequence frames/ --output d.mp4",
+        ),
+    )
+    drive.add_argument("--model", required=True, help="a .keras file that train wrote")
+    drive.add_argument(
+        "--sequence", default="test", help="Seq05VD, 0001TP, test (both) or a folder of frames"
+    )
+    drive.add_argument("--output", required=True, help="the .mp4 to write")
+    drive.add_argument("--preview", help="also write an animated .webp preview (<= 1 MB)")
+    drive.add_argument("--data-root", help="the CamVid folder (default: wherever it is found)")
+    drive.add_argument(
+        "--ms-per-frame",
+        type=float,
+        help="the speed to show (default: the run's summary.json speed, else measured now)",
+    )
+    drive.add_argument("--fps", type=float, default=4, help="frames per second of the video")
+    _flip_option(drive)
 
 
 def _add_demo_commands(commands) -> None:
@@ -306,7 +369,9 @@ def _add_demo_commands(commands) -> None:
         "demo",
         "the self-driving demo, end to end",
         "Check the hardware, find CamVid (or say why synthetic streets stand in), train or "
-        "resume, and write a gallery, the drive and summary.json to --out.",
+        "resume, score the checkpoint chosen on val on val and on test, and write a test "
+        "gallery, a confusion matrix, the drive (drive.mp4, drive.webp) and summary.json to "
+        "--out. Rerun on a finished run, it reuses the checkpoint and only scores and draws.",
         (
             "fcn-tutorial demo",
             "fcn-tutorial demo --profile quick --out /tmp/demo --offline",

@@ -9,7 +9,8 @@ complete CamVid copy is.
 - class names, ``PALETTE``, ``VOID``, the KITTI tables, ``colourize`` and the class
   statistics, re-exported from :mod:`fcn_tutorial.classes` (they live there so that
   drawing code can colour masks without importing the loaders).
-- ``synthetic``: ``synthetic_driving`` and ``synthetic_drive``, the offline default data.
+- ``synthetic``: ``synthetic_driving`` and ``synthetic_drive``, the offline default data;
+  ``synthetic_instances`` adds each object's id.
 - ``camvid``: ``load_camvid``, downloaded once and checked against a sha256 manifest;
   ``locate_camvid``; ``camvid.is_complete`` checks one folder.
 - ``download``: the hash-checked HTTP fetching behind it: timeouts, retries, and the
@@ -56,7 +57,7 @@ from fcn_tutorial.datasets.folders import (
 )
 from fcn_tutorial.datasets.kitti import kitti_road_paths, load_kitti_road
 from fcn_tutorial.datasets.splits import SOURCES, Split, load_split
-from fcn_tutorial.datasets.synthetic import synthetic_drive, synthetic_driving
+from fcn_tutorial.datasets.synthetic import synthetic_drive, synthetic_driving, synthetic_instances
 
 __all__ = [
     "SOURCES",
@@ -72,6 +73,7 @@ __all__ = [
     "median_frequency_weights",
     "synthetic_driving",
     "synthetic_drive",
+    "synthetic_instances",
     "CAMVID_URL",
     "camvid_root",
     "camvid_paths",

@@ -33,21 +33,21 @@ repository's in a clone; :func:`fcn_tutorial.workspace.tutorial_folder`)."""
 FIGURES: dict[str, Callable[[Path], None]] = {}
 """dict[str, callable]: file name to the function ``fn(path)`` that writes it."""
 
-NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9-]+\.(png|gif)$")
-"""re.Pattern: ``NN_words-with-dashes.png|gif``, NN the notebook that shows the figure."""
+NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9-]+\.(png|gif|mp4|webp)$")
+"""re.Pattern: ``NN_words-with-dashes.png|gif|mp4|webp``, NN the notebook that shows it."""
 
 
 def register(name: str):
     """Decorator: ``fn(path)`` writes the figure ``name``.
 
     Raises:
-        ValueError: for a name not shaped ``NN_words-with-dashes.png|gif`` or one
+        ValueError: for a name not shaped ``NN_words-with-dashes.png|gif|mp4|webp`` or one
             registered twice.
     """
     if not NAME_PATTERN.match(name):
         raise ValueError(
             f"figure name {name!r} must look like '02_conv-same-padding.gif': the notebook "
-            "number, an underscore, lowercase words joined by dashes, .png or .gif."
+            "number, an underscore, lowercase words joined by dashes, .png, .gif, .mp4 or .webp."
         )
 
     def decorator(fn: Callable[[Path], None]) -> Callable[[Path], None]:
@@ -85,7 +85,7 @@ class NeedsRun(FileNotFoundError):
 def build(names: Iterable[str] | None = None, out_dir: str | Path = FIGURES_DIR) -> list[Path]:
     """Write the named figures (all by default) into ``out_dir``.
 
-    A figure drawn from a trained model (``07_self-driving-drive.gif``) needs its run
+    A figure drawn from a trained model (``07_self-driving-drive.mp4``) needs its run
     (``make demo``); without it, it is skipped with a message, not drawn from nothing.
 
     Returns:

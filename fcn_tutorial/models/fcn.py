@@ -104,20 +104,24 @@ def build_fcn(
     5. For each skip of the variant (:data:`VARIANTS`): ``upscore2`` (then
        ``upscore_pool4``), a 2× ``Conv2DTranspose`` initialised to bilinear
        interpolation and learned; ``score_pool4`` (``score_pool3``), a 1×1 convolution
-       of the finer map initialised to zero, so training starts from the coarser net's
-       predictions, as in the paper; and ``fuse_pool4`` (``fuse_pool3``), their sum.
+       of the finer map initialised to zero, so a new skip adds nothing at first (the
+       paper trains in stages, starting FCN-16s from a trained FCN-32s; a model built
+       here starts from the backbone's weights alone); and ``fuse_pool4``
+       (``fuse_pool3``), their sum.
     6. ``upscore``: bilinear upsampling by the remaining stride (32, 16 or 8), a
        ``Conv2DTranspose`` with ``kernel_size = 2 * strides``, frozen unless
        ``learnable_upsampling`` (the paper fixes it); ``score``: cropped to the input.
 
-    Sizes: the paper pads the input by 100 pixels and uses a ``valid`` 7×7 ``fc6``, then
-    crops each skip by hand-computed offsets (5, 9, 31 in the Caffe files) to realign the
-    maps. Here the input is padded to a multiple of 32 instead and ``fc6`` uses
-    ``padding="same"``: every map is then exactly ``H/8``, ``H/16`` or ``H/32`` of the
-    padded image, the maps line up cell for cell with no offsets to compute, small images
-    (under 224 px, where a valid 7×7 ``fc6`` would have nothing to slide over) work, and
-    the scores are cropped once, back to ``H × W``. The cost: ``fc6``'s outer cells see
-    zeros past the feature map, where the paper's saw the 100-pixel margin.
+    Sizes: the paper uses a ``valid`` 7×7 ``fc6``, which needs a ``pool5`` map of at least
+    7×7 (an input of about 224 px), so it pads every input by 100 pixels to give any image
+    one; the margin shifts the maps, so it crops each skip by hand-computed offsets (5, 9,
+    31 in the Caffe files) to realign them. Here the input is padded to a multiple of 32
+    instead and ``fc6`` uses ``padding="same"``: every map is then exactly ``H/8``, ``H/16``
+    or ``H/32`` of the padded image, the maps line up cell for cell with no offsets to
+    compute, small images (under 224 px, where a valid 7×7 ``fc6`` would have nothing to
+    slide over) work, and the scores are cropped once, back to ``H × W``. The cost:
+    ``fc6``'s outer cells see zeros past the feature map, where the paper's saw the
+    100-pixel margin.
 
     Initialisation: ``score_fr``, ``score_pool4`` and ``score_pool3`` start at zero (the
     paper found random initialisation neither better nor faster), so an untrained FCN

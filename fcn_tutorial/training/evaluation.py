@@ -23,7 +23,9 @@ __all__ = [
     "PROBE_SIZE",
     "load_model",
     "check_model",
+    "FLIP",
     "predict_masks",
+    "score_predictions",
     "evaluate",
     "scores_to_json",
 ]
@@ -156,18 +158,33 @@ def _check_images(images: np.ndarray) -> None:
         )
 
 
-def _logits(model: keras.Model, images: np.ndarray, batch_size: int):
+FLIP = False
+"""bool: whether :func:`predict_masks` (and so ``fcn-tutorial predict``, ``evaluate`` and
+the demo) averages each image with its mirror image by default. Chosen on CamVid val
+only, never on test: see ``results/demo.json``'s ``flip_averaged`` blocks."""
+
+
+def _logits(model: keras.Model, images: np.ndarray, batch_size: int, flip: bool = False):
     _model_shapes(model)
     _check_images(images)
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size].astype("float32")
         logits = keras.ops.convert_to_numpy(model(batch, training=False))
         _check_output_size(batch.shape[1:3], logits.shape[1:3])
+        if flip:
+            # A street seen in a mirror is still a street: label the mirror image too,
+            # mirror its scores back and average, so each pixel gets two opinions.
+            mirrored = keras.ops.convert_to_numpy(model(batch[:, :, ::-1], training=False))
+            logits = (logits + mirrored[:, :, ::-1]) / 2
         yield start, logits
 
 
-def predict_masks(model: keras.Model, images, batch_size: int = 4):
+def predict_masks(model: keras.Model, images, batch_size: int = 4, flip: bool | None = None):
     """Class indices for each pixel: the argmax of the model's logits.
+
+    With ``flip`` (test-time flip averaging) each image is labelled twice, as it is and
+    mirrored left to right, and the argmax is taken of the two logit maps' mean: twice
+    the compute for a steadier label map.
 
     Args:
         model: an FCN (``(N, H, W, 3)`` images in ``0 .. 255`` to logits); it pads and
@@ -175,6 +192,7 @@ def predict_masks(model: keras.Model, images, batch_size: int = 4):
         images: ``(H, W, 3)``, ``(N, H, W, 3)``, or a list of ``(H, W, 3)`` arrays of any
             sizes, uint8 or float in ``0 .. 255``.
         batch_size: images per forward pass.
+        flip: average with the mirror image; ``None`` takes :data:`FLIP`.
 
     Returns:
         ``(H, W) uint8``, ``(N, H, W) uint8`` or a list of ``(H, W) uint8``, as given.
@@ -183,11 +201,12 @@ def predict_masks(model: keras.Model, images, batch_size: int = 4):
         ValueError: for images that are not ``(H, W, 3)``, or a model that breaks the
             contract :func:`check_model` states (checked on each batch, with no probe).
     """
+    flip = FLIP if flip is None else bool(flip)
     batches, single = _as_batches(images)
     results = []
     for batch in batches:
         out = np.empty(batch.shape[:3], dtype=np.uint8)
-        for start, logits in _logits(model, batch, batch_size):
+        for start, logits in _logits(model, batch, batch_size, flip):
             out[start : start + len(logits)] = logits.argmax(axis=-1)
         results.append(out)
     if single:
@@ -197,34 +216,29 @@ def predict_masks(model: keras.Model, images, batch_size: int = 4):
     return [r[0] for r in results]
 
 
-def evaluate(
-    model: keras.Model, images, masks, batch_size: int = 4, ignore_class: int | None = VOID
+def score_predictions(
+    masks, predictions, num_classes: int, ignore_class: int | None = VOID
 ) -> dict:
-    """The paper's four metrics and per-class IU of ``model`` over a whole set.
+    """The paper's four metrics and per-class IU of label maps already predicted.
+
+    One confusion matrix over the whole set, as :func:`evaluate` (which calls this).
 
     Args:
-        model: an FCN with ``K`` output channels.
-        images: ``(N, H, W, 3)`` or a list of ``(H, W, 3)``, in ``0 .. 255``.
-        masks: ``(N, H, W)`` or a list of ``(H, W)`` labels ``0 .. K - 1`` or void.
-        batch_size: images per forward pass.
+        masks: ``(N, H, W)`` or a list of ``(H, W)`` true labels, ``ignore_class`` void.
+        predictions: the same shapes, predicted labels.
+        num_classes: ``K``.
         ignore_class: the void label.
 
     Returns:
         dict: as :func:`~fcn_tutorial.scores.segmentation_scores`, plus ``confusion``.
 
     Raises:
-        ValueError: if the masks hold labels the model cannot predict (a class count
-            that does not match the model's), the shapes disagree, or the model breaks
-            the contract :func:`check_model` states.
+        ValueError: for as many masks as predictions not, or labels ``>= K``.
     """
-    num_classes = int(_model_shapes(model)[1][-1])
-    predicted = predict_masks(model, images, batch_size)
-    if isinstance(predicted, np.ndarray):
-        predicted = list(predicted)
-    if len(predicted) != len(masks):
-        raise ValueError(f"{len(predicted)} images but {len(masks)} masks: pass one per image.")
+    if len(predictions) != len(masks):
+        raise ValueError(f"{len(predictions)} images but {len(masks)} masks: pass one per image.")
     confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
-    for mask, prediction in zip(masks, predicted, strict=True):
+    for mask, prediction in zip(masks, predictions, strict=True):
         mask = np.asarray(mask)
         labels = mask[mask != ignore_class] if ignore_class is not None else mask
         if labels.size and labels.max() >= num_classes:
@@ -235,6 +249,39 @@ def evaluate(
             )
         confusion += confusion_matrix(mask, prediction, num_classes, ignore_class)
     return {**segmentation_scores(confusion), "confusion": confusion}
+
+
+def evaluate(
+    model: keras.Model,
+    images,
+    masks,
+    batch_size: int = 4,
+    ignore_class: int | None = VOID,
+    flip: bool | None = None,
+) -> dict:
+    """The paper's four metrics and per-class IU of ``model`` over a whole set.
+
+    Args:
+        model: an FCN with ``K`` output channels.
+        images: ``(N, H, W, 3)`` or a list of ``(H, W, 3)``, in ``0 .. 255``.
+        masks: ``(N, H, W)`` or a list of ``(H, W)`` labels ``0 .. K - 1`` or void.
+        batch_size: images per forward pass.
+        ignore_class: the void label.
+        flip: test-time flip averaging, as :func:`predict_masks` (``None``: :data:`FLIP`).
+
+    Returns:
+        dict: as :func:`~fcn_tutorial.scores.segmentation_scores`, plus ``confusion``.
+
+    Raises:
+        ValueError: if the masks hold labels the model cannot predict (a class count
+            that does not match the model's), the shapes disagree, or the model breaks
+            the contract :func:`check_model` states.
+    """
+    num_classes = int(_model_shapes(model)[1][-1])
+    predicted = predict_masks(model, images, batch_size, flip=flip)
+    if isinstance(predicted, np.ndarray):
+        predicted = list(predicted)
+    return score_predictions(masks, predicted, num_classes, ignore_class)
 
 
 def scores_to_json(scores: dict, class_names) -> dict:

@@ -165,7 +165,7 @@ def plot_receptive_fields(
     image: np.ndarray,
     layer_names: Sequence[str],
     unit: tuple[int, int] | None = None,
-    dpi: float = 80,
+    dpi: float = 64,
 ) -> TutorialFigure:
     """:func:`plot_receptive_field` for several depths side by side (centre units by default)."""
     fig, axes = image_grid(len(layer_names), len(layer_names), 3.0, dpi)

@@ -416,3 +416,25 @@ def test_prediction_browser_switches_view_and_scores_each_frame(
     explorer.move("frame 0 to 1 by keyboard", next_frame)
     expect(slider.locator(".widget-readout")).to_have_text("1")
     expect(explorer.readout).to_contain_text(readouts[1])
+
+
+@pytest.mark.parametrize("notebook", ["06_skip_layers.ipynb", "07_self_driving_demo.ipynb"])
+def test_a_committed_notebook_opens_unmodified(jupyterlab, browser_context, screenshots, notebook):
+    """Opening and closing a notebook must leave no diff: JupyterLab marks the tab dirty when
+    what it would save differs from the file (kernelspec, widget numbers; see normalise)."""
+    jupyterlab.shutdown_kernels()
+    page = browser_context.new_page()
+    try:
+        stem = Path(notebook).stem
+        page.goto(jupyterlab.url(f"lab/workspaces/open-{stem}/tree/{notebook}"))
+        page.locator(".jp-Notebook").first.wait_for(timeout=KERNEL_IDLE_TIMEOUT_S * 1000)
+        _wait_for_kernel(page, "Idle")
+        time.sleep(2)  # the widget manager restores the saved state once the kernel is up
+        page.screenshot(path=screenshots / f"{stem}-opened.png")
+        tab = page.locator(".lm-TabBar-tab.jp-mod-current", has_text=notebook)
+        assert "jp-mod-dirty" not in (tab.first.get_attribute("class") or ""), (
+            f"{notebook} opens modified in JupyterLab"
+        )
+    finally:
+        page.close()
+        jupyterlab.shutdown_kernels()

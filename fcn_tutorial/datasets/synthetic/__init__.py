@@ -23,11 +23,16 @@ How a scene is made (one model serves both generators), module by module:
    only, so a network has to learn shapes and layout rather than look colours up.
 
 ``synthetic_driving`` samples a new scene for every image; ``synthetic_drive`` renders one
-scene from a camera that moves forward, which gives a coherent video.
+scene from a camera that moves forward, which gives a coherent video; ``synthetic_instances``
+adds each car, person and bicycle's own id (instance and panoptic segmentation, ``01``).
 
 Introduced with the segmentation data, before the first FCN is trained.
 """
 
-from fcn_tutorial.datasets.synthetic.render import synthetic_drive, synthetic_driving
+from fcn_tutorial.datasets.synthetic.render import (
+    synthetic_drive,
+    synthetic_driving,
+    synthetic_instances,
+)
 
-__all__ = ["synthetic_driving", "synthetic_drive"]
+__all__ = ["synthetic_driving", "synthetic_drive", "synthetic_instances"]
