@@ -95,11 +95,13 @@ def main(argv=None) -> int:
         "images": folder["images"],
         "masks": folder["masks"],
         "num_classes": 11,
+        "void_index": 11,  # CamVid's void, packed as it is
         "num_val": folder["num_val"],
         "backbone": choice["backbone"],
         "alpha": choice["alpha"],
         "weights": choice["weights"],
         "out": str(out / "run"),
+        "overwrite": True,  # each call is a new timed run; an earlier one is moved aside
         "verbose": 2,
     }
     if args.smoke:

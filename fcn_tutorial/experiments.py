@@ -165,14 +165,19 @@ def _config(
 
 
 def _train_or_reuse(config: TrainConfig, verbose: int) -> dict:
-    """A finished run with this configuration is read back; a killed one resumes."""
+    """A finished run with this configuration is read back; a killed one resumes; one
+    made with other settings is moved aside to ``NAME.replaced-<UTC time>`` and trained
+    again."""
     # The same settings under another experiment's name (05's fine-tuned ImageNet run is
     # 06's FCN-8s) are one run: train once, read it twice.
     out = Path(config.out)
-    for folder in [out, *sorted(out.parent.parent.glob("*/*"))]:
+    runs = [f for f in sorted(out.parent.parent.glob("*/*")) if ".replaced-" not in f.name]
+    for folder in [out, *runs]:
         if Run(folder).is_finished(config):
             return Run(folder).summary
-    return train(dataclasses.replace(config, resume=Run(out).matches(config), verbose=verbose))
+    # A killed run resumes; one with other settings is moved aside (never deleted).
+    same = Run(out).matches(config)
+    return train(dataclasses.replace(config, resume=same, overwrite=not same, verbose=verbose))
 
 
 def run(

@@ -71,6 +71,10 @@ def test_changed_settings_train_again(tiny, tmp_path, monkeypatch):
     experiments.run("a", speed="quick", out=tmp_path)
     config = json.loads((tmp_path / "a" / "x" / "config.json").read_text())
     assert config["learning_rate"] == 5e-3
+    # The run it replaced is moved aside, never deleted, and never reused as another's.
+    [aside] = (tmp_path / "a").glob("x.replaced-*")
+    assert json.loads((aside / "config.json").read_text())["learning_rate"] == 1e-3
+    assert (aside / "best.keras").is_file()
 
 
 def test_the_command_writes_results_files(tiny, tmp_path, capsys):

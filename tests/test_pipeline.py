@@ -45,12 +45,92 @@ def test_batches_are_padded_to_multiples_of_32_with_void(scenes):
         sequence[2]
 
 
-def test_samples_of_different_sizes_pad_to_the_batch_largest(scenes):
+def test_samples_of_different_sizes_pad_to_the_set_largest(scenes):
     images = [scenes[0][0], scenes[0][1, :40, :33]]
     masks = [scenes[1][0], scenes[1][1, :40, :33]]
     x, y = SegmentationSequence(images, masks, batch_size=2, shuffle=False, pad_to=16)[0]
     assert x.shape == (2, 80, 96, 3)
     assert (y[1, 40:] == VOID).all() and (y[1, :40, :33] == masks[1]).all()
+    # A batch of the small sample alone has the one shape too: every batch has it.
+    alone = SegmentationSequence(images, masks, batch_size=1, shuffle=False, pad_to=16)
+    assert alone.shape == (80, 96) and alone[1][0].shape == (1, 80, 96, 3)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["the quick profile", "a crop_size", "images of two sizes"],
+)
+def test_every_batch_has_the_one_shape_for_seeds_0_to_99(case):
+    """Issue 14: the quick profile scaled at random without cropping, so batch shapes
+    varied with the seed, and TensorFlow stopped at the first batch of a new shape."""
+    from fcn_tutorial.training import TrainConfig
+
+    quick = TrainConfig.from_profile("quick")
+    height, width = quick.image_size
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (10, height, width, 3), dtype=np.uint8)
+    masks = rng.integers(0, 11, (10, height, width), dtype=np.uint8)
+    crop_size, expected = quick.crop_size, (height, width)
+    if case == "a crop_size":
+        crop_size, expected = (50, 70), (64, 96)
+    if case == "images of two sizes":
+        images, masks = list(images), list(masks)
+        images[3], masks[3] = images[3][:70, :100], masks[3][:70, :100]
+    for seed in range(100):
+        sequence = SegmentationSequence(
+            images,
+            masks,
+            batch_size=quick.batch_size,
+            augment=quick.augment,
+            crop_size=crop_size,
+            seed=seed,
+        )
+        assert sequence.shape == expected
+        for epoch in range(2):
+            for index in range(len(sequence)):
+                x, y = sequence[index]
+                count = min(quick.batch_size, 10 - index * quick.batch_size)
+                assert x.shape == (count, *expected, 3), f"seed {seed}, epoch {epoch}"
+                assert y.shape == (count, *expected), f"seed {seed}, epoch {epoch}"
+            sequence.on_epoch_end()
+
+
+def test_masks_without_void_pad_with_255_and_void_is_never_a_class(scenes):
+    from fcn_tutorial.datasets.pipeline import PADDING_LABEL
+
+    images, masks = scenes[0][:, :50, :70], scenes[1][:, :50, :70].copy()
+    masks[masks == VOID] = 0
+    sequence = SegmentationSequence(
+        images, masks, batch_size=2, shuffle=False, num_classes=13, void_index=None
+    )
+    assert sequence.ignore_class == PADDING_LABEL == 255
+    _, y = sequence[0]
+    assert (y[:, 50:] == 255).all() and set(np.unique(y[:, :50, :70])) <= set(range(11))
+    crops = SegmentationSequence(
+        images, masks, 2, augment=True, crop_size=(80, 80), num_classes=13, void_index=None
+    )
+    assert set(np.unique(crops[0][1])) <= set(range(11)) | {255}, "crops pad with 255 too"
+    bad = masks.copy()
+    bad[1, 0, 0] = 20
+    with pytest.raises(ValueError, match=r"mask 1 holds labels \[20\], not classes 0..12 "):
+        SegmentationSequence(images, bad, num_classes=13, void_index=None, shuffle=False)[0]
+    with pytest.raises(ValueError, match=r"void_index=11 is not a free 8-bit label"):
+        SegmentationSequence(images, masks, num_classes=13, void_index=11)
+
+
+def test_a_batch_that_raises_keeps_its_error_for_the_main_thread(scenes):
+    images, masks = scenes
+    bad = masks.copy()
+    bad[4, 0, 0] = 40
+    sequence = SegmentationSequence(images, bad, batch_size=2, shuffle=False)
+    sequence[0]
+    assert sequence.failure is None
+    with pytest.raises(ValueError, match="mask 4") as raised:
+        sequence[2]
+    assert sequence.failure is raised.value
+    with pytest.raises(IndexError):
+        sequence[3]  # the end of a sequence is no failure
+    assert sequence.failure is raised.value
 
 
 def test_centre_crop_without_augmentation(scenes):

@@ -101,16 +101,19 @@ def test_synthetic_defaults_are_96_train_and_24_val_and_test_at_96x128(monkeypat
 
 def test_a_folder_holds_out_its_last_fifth_or_num_val(folder):
     root, pairs = folder
-    train = load_split("folder", "train", root=root)
-    val = load_split("folder", "val", images=root / "images", masks=root / "masks")
+    train = load_split("folder", "train", void_index=VOID, root=root)
+    val = load_split("folder", "val", void_index=VOID, images=root / "images", masks=root / "masks")
     assert train.names == ("a", "b", "c", "d") and val.names == ("e",)
     assert train.root == val.root == str(root) and train.source == "folder"
     assert train.class_names == tuple(CLASS_NAMES)
     np.testing.assert_array_equal(val.images[0], pairs["e"][0])
     np.testing.assert_array_equal(val.masks[0], pairs["e"][1])
-    assert load_split("folder", "val", root=root, num_val=2).names == ("d", "e")
-    assert load_split("folder", "train", root=root, num_val=2, count=2).names == ("a", "b")
-    three = load_split("folder", "val", root=root, num_classes=3)
+    assert load_split("folder", "val", void_index=VOID, root=root, num_val=2).names == ("d", "e")
+    assert load_split("folder", "train", void_index=VOID, root=root, num_val=2, count=2).names == (
+        "a",
+        "b",
+    )
+    three = load_split("folder", "val", void_index=VOID, root=root, num_classes=3)
     assert three.class_names == ("class 0", "class 1", "class 2")
 
 
@@ -124,24 +127,26 @@ def test_a_folder_selection_reads_only_the_selected_files(folder, monkeypatch):
         return original(path, *args, **kwargs)
 
     monkeypatch.setattr(Image, "open", counting)
-    split = load_split("folder", "train", root=root, select=["c", "a"])
+    split = load_split("folder", "train", void_index=VOID, root=root, select=["c", "a"])
     assert split.names == ("a", "c")  # file-name order, whatever the selection's
     assert sorted(opened) == ["images/a.png", "images/c.png", "masks/a.png", "masks/c.png"]
     np.testing.assert_array_equal(split.images[1], pairs["c"][0])
-    assert load_split("folder", "train", root=root, select=lambda n: n > "b").names == ("c", "d")
+    assert load_split(
+        "folder", "train", void_index=VOID, root=root, select=lambda n: n > "b"
+    ).names == ("c", "d")
     with pytest.raises(ValueError, match=r"folder's train split has no file named e: .*'a'"):
-        load_split("folder", "train", root=root, select=["e"])  # e validates
+        load_split("folder", "train", void_index=VOID, root=root, select=["e"])  # e validates
 
 
 def test_images_of_different_sizes_come_as_lists(folder):
     root, _ = folder
     save(np.zeros((20, 30, 3), np.uint8), root / "images" / "b.png")
     save(np.zeros((20, 30), np.uint8), root / "masks" / "b.png")
-    split = load_split("folder", "train", root=root)
+    split = load_split("folder", "train", void_index=VOID, root=root)
     assert isinstance(split.images, list) and isinstance(split.masks, list)
     assert [m.shape for m in split.masks] == [(12, 16), (20, 30), (12, 16), (12, 16)]
     assert "4 images of 2 sizes" in repr(split)
-    resized = load_split("folder", "train", root=root, size=(8, 12))
+    resized = load_split("folder", "train", void_index=VOID, root=root, size=(8, 12))
     assert resized.images.shape == (4, 8, 12, 3)
 
 
@@ -186,8 +191,9 @@ def test_bad_requests_name_the_fix(call, message):
 
 def test_a_folder_too_small_to_split_says_so(folder):
     root, _ = folder
-    with pytest.raises(ValueError, match=r"5 images cannot be split into train and 5 val"):
-        load_split("folder", "train", root=root, num_val=5)
+    message = r"5 images cannot be split into training images and num_val=5 validation images"
+    with pytest.raises(ValueError, match=message + r": pass num_val= from 1 to 4"):
+        load_split("folder", "train", void_index=VOID, root=root, num_val=5)
 
 
 def test_the_package_exports_the_front_door():

@@ -50,13 +50,20 @@ def in_flags(message: str, settings) -> str:
     code; a command's user sets it with a flag, so each of the command's settings is
     rewritten.
 
+    A switch's ``resume=True`` becomes ``--resume`` (the flag takes no value), and a bare
+    ``out=`` the flag alone.
+
     Example:
         >>> in_flags("24 val images: pass num_val=5.", ["num_val"])
         '24 val images: pass --num-val 5.'
+        >>> in_flags("pass resume=True to continue it", ["resume"])
+        'pass --resume to continue it'
     """
     for setting in settings:
         flag = "--" + setting.replace("_", "-")
-        message = re.sub(rf"(?<![\w.]){re.escape(setting)}=", flag + " ", message)
+        name = rf"(?<![\w.]){re.escape(setting)}="
+        message = re.sub(name + r"(True\b|(?=\s|$))", flag, message)
+        message = re.sub(name, flag + " ", message)
     return message
 
 

@@ -216,6 +216,7 @@ def _data_fields(args) -> dict:
         "images": args.images,
         "masks": args.masks,
         "num_classes": args.num_classes,
+        "void_index": args.void_index,
         "image_size": parse_size(args.size) if args.size else None,
     }
 
@@ -240,6 +241,7 @@ def train(args) -> int:
             "seed": args.seed,
             "out": args.out,
             "resume": args.resume or None,
+            "overwrite": args.overwrite or None,
             "num_train": args.num_train,
             "num_val": args.num_val,
             "devices": args.devices,
@@ -286,7 +288,7 @@ def _evaluation_split(args, model):
             f"{len(chosen.class_names)}: evaluate it on the data it was trained for, or pass "
             f"--num-classes {classes} for a folder."
         )
-    return chosen
+    return config, chosen
 
 
 def evaluate(args) -> int:
@@ -294,9 +296,14 @@ def evaluate(args) -> int:
 
     model = training.load_model(args.model)
     training.check_model(model)  # before any data is read
-    split = _evaluation_split(args, model)
+    config, split = _evaluation_split(args, model)
     scores = training.evaluate(
-        model, split.images, split.masks, batch_size=args.batch_size, flip=args.flip
+        model,
+        split.images,
+        split.masks,
+        batch_size=args.batch_size,
+        ignore_class=config.void,
+        flip=args.flip,
     )
     flip = training.FLIP if args.flip is None else args.flip
     averaged = ", flip-averaged" if flip else ""

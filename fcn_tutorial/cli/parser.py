@@ -70,6 +70,12 @@ def _data_options(parser) -> None:
     parser.add_argument("--images", help="folder dataset: the photos")
     parser.add_argument("--masks", help="folder dataset: index-PNG masks, same file stems")
     parser.add_argument("--num-classes", type=int, help="folder dataset: number of classes")
+    parser.add_argument(
+        "--void-index",
+        type=int,
+        help="folder dataset: the mask label of unlabelled pixels, if any (default: none; "
+        "every label must then be a class)",
+    )
     parser.add_argument("--size", help="HEIGHTxWIDTH of synthetic (or resized) images")
 
 
@@ -199,6 +205,8 @@ def _add_train(commands) -> None:
             "fcn-tutorial train --profile quick --out runs/quick",
             "fcn-tutorial train --profile cpu --dataset camvid --out runs/camvid",
             "fcn-tutorial train --profile cpu --dataset camvid --out runs/camvid --resume",
+            "fcn-tutorial train --dataset folder --images photos/ --masks masks/ "
+            "--num-classes 13 --void-index 255 --out runs/mine",
             "KERAS_BACKEND=jax fcn-tutorial train --profile gpu --devices 4 --batch-size 32",
         ),
     )
@@ -216,6 +224,12 @@ def _add_train(commands) -> None:
     train.add_argument("--seed", type=int, help="seeds data order, augmentation and weights")
     train.add_argument("--out", help="the run's folder, e.g. runs/NAME (default: runs/quick)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start again in an --out that holds a run, moving that run aside to "
+        "OUT.replaced-<UTC time> (without it, such an --out is refused)",
+    )
     _devices_option(train)
 
 

@@ -95,7 +95,9 @@ def resize_pair(image: np.ndarray, mask: np.ndarray, size: tuple[int, int]) -> t
     return image, mask
 
 
-def pad_pair(image: np.ndarray, mask: np.ndarray, size: tuple[int, int]) -> tuple:
+def pad_pair(
+    image: np.ndarray, mask: np.ndarray, size: tuple[int, int], void_index: int = VOID
+) -> tuple:
     """Pad at the bottom and right to ``size``: the image with black, the mask with void.
 
     Padding only at the bottom and right keeps pixel ``(0, 0)`` where it was, so a
@@ -105,6 +107,7 @@ def pad_pair(image: np.ndarray, mask: np.ndarray, size: tuple[int, int]) -> tupl
         image: ``(H, W, 3)`` any dtype.
         mask: ``(H, W)`` labels.
         size: ``(height, width)``, at least ``(H, W)``.
+        void_index: the label of the padded pixels.
 
     Returns:
         ``(image, mask)`` of shapes ``(height, width, 3)`` and ``(height, width)``.
@@ -120,7 +123,7 @@ def pad_pair(image: np.ndarray, mask: np.ndarray, size: tuple[int, int]) -> tupl
     if extra_h == extra_w == 0:
         return image, mask
     image = np.pad(image, [(0, extra_h), (0, extra_w), (0, 0)])
-    mask = np.pad(mask, [(0, extra_h), (0, extra_w)], constant_values=VOID)
+    mask = np.pad(mask, [(0, extra_h), (0, extra_w)], constant_values=void_index)
     return image, mask
 
 
@@ -129,6 +132,7 @@ def crop_pair(
     mask: np.ndarray,
     crop_size: tuple[int, int],
     rng: np.random.Generator | None = None,
+    void_index: int = VOID,
 ) -> tuple:
     """Cut a ``crop_size`` window: at random with ``rng``, from the centre without.
 
@@ -140,6 +144,7 @@ def crop_pair(
         mask: ``(H, W)`` labels.
         crop_size: ``(height, width)`` of the window.
         rng: a NumPy ``Generator`` for a random position; ``None`` takes the centre.
+        void_index: the mask label of padding.
 
     Returns:
         ``(image, mask)`` of shapes ``(height, width, 3)`` and ``(height, width)``.
@@ -150,7 +155,8 @@ def crop_pair(
         ((4, 4, 3), (4, 4))
     """
     height, width = int(crop_size[0]), int(crop_size[1])
-    image, mask = pad_pair(image, mask, (max(height, mask.shape[0]), max(width, mask.shape[1])))
+    size = (max(height, mask.shape[0]), max(width, mask.shape[1]))
+    image, mask = pad_pair(image, mask, size, void_index)
     spare_h, spare_w = mask.shape[0] - height, mask.shape[1] - width
     if rng is None:
         top, left = spare_h // 2, spare_w // 2
@@ -199,11 +205,14 @@ def augment_pair(
     rng: np.random.Generator,
     augmentation: Augmentation | None = None,
     crop_size: tuple[int, int] | None = None,
+    void_index: int = VOID,
 ) -> tuple:
     """One random variation of a training pair: scale, crop, flip, then colours.
 
     Cropping after scaling means a zoomed-in sample shows a smaller part of the street at
-    the same pixel size, the way a closer camera would.
+    the same pixel size, the way a closer camera would. With ``crop_size`` the result has
+    that size whatever the scale (a zoomed-out sample is padded); pass the pair's own
+    ``mask.shape`` to keep every variation at the input's size.
 
     Args:
         image: ``(H, W, 3) uint8``.
@@ -212,10 +221,11 @@ def augment_pair(
         augmentation: the strengths; ``None`` means ``Augmentation()``.
         crop_size: ``(height, width)`` window cut at a random position after scaling,
             or ``None`` to keep the scaled size.
+        void_index: the mask label of padding.
 
     Returns:
         ``(image, mask)``: ``float32`` image in ``0 .. 255`` and ``uint8`` mask holding
-        only labels of the input mask (plus ``VOID`` where a crop reaches past the edge).
+        only labels of the input mask (plus ``void_index`` where a crop reaches past the edge).
 
     Example:
         >>> image, mask = np.zeros((64, 96, 3), "uint8"), np.full((64, 96), 3, "uint8")
@@ -228,7 +238,7 @@ def augment_pair(
     size = (max(1, round(mask.shape[0] * factor)), max(1, round(mask.shape[1] * factor)))
     image, mask = resize_pair(image, mask, size)
     if crop_size is not None:
-        image, mask = crop_pair(image, mask, crop_size, rng)
+        image, mask = crop_pair(image, mask, crop_size, rng, void_index)
     if augmentation.flip and rng.random() < 0.5:
         image, mask = image[:, ::-1], mask[:, ::-1]
     return jitter_colours(image, rng, augmentation), np.ascontiguousarray(mask)

@@ -9,10 +9,11 @@ they all refuse the same bad input the same way:
   channel or without colour is still a usable photo;
 - a 16-bit or float image: refused, since its scale is unknown;
 - a mask whose size differs from its image, a JPEG mask (lossy compression invents
-  labels), or labels that are neither a class nor ``VOID``: ``ValueError``.
+  labels), or labels that are neither a class nor the void label: ``ValueError``.
 
-Every label set shares ``VOID = 11`` as "ignore this pixel", whatever its number of
-classes, so one loss setting (``ignore_class=VOID``) fits all of them.
+CamVid, KITTI road and the synthetic scenes share ``VOID = 11`` as "ignore this pixel",
+whatever their number of classes, so one loss setting (``ignore_class=VOID``) fits all of
+them; your own masks say theirs with ``void_index`` (``None``: every pixel is a class).
 """
 
 from __future__ import annotations
@@ -180,7 +181,12 @@ def _colours_to_labels(path: Path, rgb: np.ndarray, palette) -> np.ndarray:
     return labels[index]
 
 
-def read_mask(path: str | os.PathLike, palette=None, num_classes: int = NUM_CLASSES) -> np.ndarray:
+def read_mask(
+    path: str | os.PathLike,
+    palette=None,
+    num_classes: int = NUM_CLASSES,
+    void_index: int | None = VOID,
+) -> np.ndarray:
     """Read a label mask: an index PNG, or a colour PNG mapped through ``palette``.
 
     Args:
@@ -188,7 +194,8 @@ def read_mask(path: str | os.PathLike, palette=None, num_classes: int = NUM_CLAS
         palette: ``None`` for index masks (mode ``L`` or ``P``, pixel value = label);
             for colour masks a ``(C, 3)`` array (row ``i`` is label ``i``'s colour, e.g.
             ``PALETTE``) or a dict ``{(r, g, b): label}`` such as ``KITTI_COLOURS``.
-        num_classes: labels ``0 .. num_classes - 1`` are classes; ``VOID`` is allowed too.
+        num_classes: labels ``0 .. num_classes - 1`` are classes.
+        void_index: the label of unlabelled pixels, allowed too; ``None`` if there is none.
 
     Returns:
         ``(H, W) uint8`` labels.
@@ -196,7 +203,7 @@ def read_mask(path: str | os.PathLike, palette=None, num_classes: int = NUM_CLAS
     Raises:
         ColourMaskError: a ``ValueError``, for a colour mask without a palette.
         ValueError: for a JPEG or unreadable file, colours the palette lacks, or labels
-            that are neither a class nor ``VOID``.
+            that are neither a class nor void.
     """
     path = Path(path)
     image = _open(path)
@@ -211,15 +218,28 @@ def read_mask(path: str | os.PathLike, palette=None, num_classes: int = NUM_CLAS
         labels = np.asarray(image)
     else:
         raise ColourMaskError(path, image.mode)
-    bad = np.setdiff1d(np.unique(labels), [*range(num_classes), VOID])
-    if bad.size:
-        shown = ", ".join(str(v) for v in bad[:8]) + (" ..." if bad.size > 8 else "")
+    _check_mask_labels(path, labels, num_classes, void_index)
+    return labels.astype(np.uint8)
+
+
+def _check_mask_labels(path, labels: np.ndarray, num_classes: int, void_index) -> None:
+    allowed = [*range(num_classes), *([] if void_index is None else [void_index])]
+    bad = np.setdiff1d(np.unique(labels), allowed)
+    if not bad.size:
+        return
+    shown = ", ".join(str(v) for v in bad[:8]) + (" ..." if bad.size > 8 else "")
+    if void_index is None:
         raise ValueError(
-            f"{path} holds labels [{shown}], which are neither classes 0..{num_classes - 1} "
-            f"nor void {VOID}: map them to {VOID} (mask[mask == 255] = {VOID}), or pass "
+            f"{path} holds labels [{shown}], which are not classes 0..{num_classes - 1} "
+            f"(num_classes={num_classes}) and there is no void label: pass "
+            f"void_index={int(bad[0])} if {int(bad[0])} marks unlabelled pixels, or "
             "num_classes= if you have more classes."
         )
-    return labels.astype(np.uint8)
+    raise ValueError(
+        f"{path} holds labels [{shown}], which are neither classes 0..{num_classes - 1} "
+        f"nor void {void_index}: map them to {void_index} (mask[mask == 255] = "
+        f"{void_index}), or pass num_classes= if you have more classes."
+    )
 
 
 def read_pair(
@@ -227,6 +247,7 @@ def read_pair(
     mask_path: str | os.PathLike,
     palette=None,
     num_classes: int = NUM_CLASSES,
+    void_index: int | None = VOID,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read an image and its mask, checking that they are the same size.
 
@@ -235,6 +256,7 @@ def read_pair(
         mask_path: as :func:`read_mask`.
         palette: as :func:`read_mask`.
         num_classes: as :func:`read_mask`.
+        void_index: as :func:`read_mask`.
 
     Returns:
         ``(image, mask)``: ``(H, W, 3) uint8`` and ``(H, W) uint8``.
@@ -243,7 +265,7 @@ def read_pair(
         ValueError: as :func:`read_image` and :func:`read_mask`, and for sizes that differ.
     """
     image = read_image(image_path)
-    mask = read_mask(mask_path, palette, num_classes)
+    mask = read_mask(mask_path, palette, num_classes, void_index)
     _check_same_size(image_path, image, mask_path, mask)
     return image, mask
 
@@ -263,6 +285,7 @@ def read_pairs(
     palette=None,
     num_classes: int = NUM_CLASSES,
     size: tuple[int, int] | None = None,
+    void_index: int | None = VOID,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Read many pairs, decoding on several threads; their sizes may differ.
 
@@ -273,6 +296,7 @@ def read_pairs(
         num_classes: as :func:`read_mask`.
         size: ``(height, width)`` to resize every pair to (images bilinear, masks
             nearest-neighbour), or ``None`` to keep each one's size.
+        void_index: as :func:`read_mask`.
 
     Returns:
         ``(images, masks)``: lists of ``(H, W, 3) uint8`` and ``(H, W) uint8``.
@@ -291,7 +315,7 @@ def read_pairs(
         image_path, mask_path = paths
         try:
             image, note = _read_image(Path(image_path))
-            mask = read_mask(mask_path, palette, num_classes)
+            mask = read_mask(mask_path, palette, num_classes, void_index)
             _check_same_size(image_path, image, mask_path, mask)
         except ValueError as error:
             return error

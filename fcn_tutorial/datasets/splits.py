@@ -46,7 +46,10 @@ _READS = {
     "synthetic": {"size", "count", "seed"},
     "camvid": {"root", "size", "count", "select", "download"},
     "kitti": {"root", "size", "count", "num_val", "select"},
-    "folder": {"root", "images", "masks", "num_classes", "size", "count", "num_val", "select"},
+    "folder": {
+        *("root", "images", "masks", "num_classes", "void_index"),
+        *("size", "count", "num_val", "select"),
+    },
 }
 
 
@@ -97,6 +100,7 @@ def load_split(
     images: str | os.PathLike | None = None,
     masks: str | os.PathLike | None = None,
     num_classes: int | None = None,
+    void_index: int | None = None,
     size: tuple[int, int] | None = None,
     count: int | None = None,
     num_val: int | None = None,
@@ -125,6 +129,10 @@ def load_split(
         images: folder only: the photos' folder.
         masks: folder only: the masks' folder.
         num_classes: folder only: labels ``0 .. num_classes - 1`` (default 11, CamVid's).
+        void_index: folder only: the label of unlabelled pixels in your masks, ``None``
+            (the default) if every pixel is labelled with a class: then a label
+            ``>= num_classes`` is an error, never silently void. CamVid, KITTI and the
+            synthetic scenes use ``VOID`` (11).
         size: ``(height, width)``: synthetic scenes' size (default ``(96, 128)``); for
             files, resize every pair to it (default: keep each one's size).
         count: keep the first ``count`` images (file-name order); synthetic: how many to
@@ -153,18 +161,20 @@ def load_split(
         ((2, 64, 96, 3), ('synthetic-00000', 'synthetic-00001'), 11)
     """
     given = {"root": root, "images": images, "masks": masks, "num_classes": num_classes}
+    given |= {"void_index": void_index}
     given |= {"size": size, "count": count, "num_val": num_val, "select": select}
-    _check_request(source, split, {key for key, value in given.items() if value is not None}, count)
+    given = {key: value for key, value in given.items() if value is not None}
+    _check_request(source, split, given, count)
     if source == "synthetic":
         return _synthetic(split, size or _SYNTHETIC_SIZE, count, seed)
     if source == "camvid":
         return _camvid(split, root, size, count, select, download)
-    return _from_folder(
-        source, split, root, images, masks, num_classes, size, count, num_val, select
-    )
+    folder = {"images": images, "masks": masks, "num_classes": num_classes, "void": void_index}
+    return _from_folder(source, split, root, folder, size, count, num_val, select)
 
 
-def _check_request(source: str, split: str, given: set[str], count: int | None) -> None:
+def _check_request(source: str, split: str, values: dict, count: int | None) -> None:
+    given = set(values)
     if source not in SOURCES:
         raise ValueError(f"source {source!r} is not one of {SOURCES}.")
     if split not in SPLITS:
@@ -182,12 +192,26 @@ def _check_request(source: str, split: str, given: set[str], count: int | None) 
         )
     if count is not None and count < 1:
         raise ValueError(f"count={count}: pass at least 1, or None for every image.")
+    _check_labels(values)
     if source == "kitti" and "root" not in given:
         raise ValueError("load_split('kitti') needs root=, the unzipped data_road folder.")
     if source == "folder" and "root" not in given and not {"images", "masks"} <= given:
         raise ValueError(
             "load_split('folder') needs images= and masks= (your photos' and masks' "
             "folders), or root= holding images/ and masks/."
+        )
+
+
+def _check_labels(given: dict) -> None:
+    num_classes = given.get("num_classes", NUM_CLASSES)
+    void_index = given.get("void_index")
+    if not 1 <= num_classes <= 255:
+        raise ValueError(f"num_classes={num_classes}: pass 1 to 255 classes (8-bit masks).")
+    if void_index is not None and not num_classes <= void_index <= 255:
+        raise ValueError(
+            f"void_index={void_index} is not a free 8-bit label (classes are "
+            f"0..{num_classes - 1}): pass the label that marks unlabelled pixels, from "
+            f"{num_classes} to 255, or None if every pixel has a class."
         )
 
 
@@ -210,20 +234,23 @@ def _camvid(split, root, size, count, select, download) -> Split:
     else:  # check (or fetch) only the chosen files
         root = camvid.camvid_root(root)
         image_paths, mask_paths = camvid.camvid_paths(split, root, download, select=stems)
-    return _read("camvid", root, image_paths, mask_paths, None, NUM_CLASSES, CLASS_NAMES, size)
+    labels = (None, NUM_CLASSES, CLASS_NAMES, VOID)
+    return _read("camvid", root, image_paths, mask_paths, labels, size)
 
 
-def _from_folder(source, split, root, images, masks, num_classes, size, count, num_val, select):
+def _from_folder(source, split, root, folder: dict, size, count, num_val, select):
     """KITTI or your folder: one set of labelled images, whose last ``num_val`` validate."""
     if source == "kitti":
         image_paths, mask_paths = kitti_road_paths(root)
-        labels = (KITTI_COLOURS, len(KITTI_CLASS_NAMES), tuple(KITTI_CLASS_NAMES))
+        labels = (KITTI_COLOURS, len(KITTI_CLASS_NAMES), tuple(KITTI_CLASS_NAMES), VOID)
     else:
-        images = Path(root) / "images" if images is None else Path(images)
-        masks = Path(root) / "masks" if masks is None else Path(masks)
+        images = Path(root) / "images" if folder["images"] is None else Path(folder["images"])
+        masks = Path(root) / "masks" if folder["masks"] is None else Path(folder["masks"])
         image_paths, mask_paths = folder_paths(images, masks)
         root = root if root is not None else os.path.commonpath([images, masks])
-        labels = (None, num_classes or NUM_CLASSES, _folder_class_names(num_classes))
+        num_classes = folder["num_classes"]
+        names = _folder_class_names(num_classes)
+        labels = (None, num_classes or NUM_CLASSES, names, folder["void"])
     held = _held_out(len(image_paths), split, num_val, source)
     if select is not None:
         stems = [image_paths[i].stem for i in held]
@@ -232,24 +259,30 @@ def _from_folder(source, split, root, images, masks, num_classes, size, count, n
     held = held[:count]
     image_paths = [image_paths[i] for i in held]
     try:
-        return _read(source, root, image_paths, [mask_paths[i] for i in held], *labels, size)
+        return _read(source, root, image_paths, [mask_paths[i] for i in held], labels, size)
     except ColourMaskError as error:  # no palette can be passed here: say how to convert
         more = f" (and {error.others} other masks)" if error.others else ""
         raise ValueError(
             f"{error.path}{more} is a {error.mode} colour mask, but the masks folder must "
-            f"hold one-channel index PNGs (pixel value = class index, {VOID} = void): "
-            "convert each mask once, e.g. in Python Image.fromarray(read_mask(path, "
-            "colours)).save(path), colours a dict {(r, g, b): label} or a (C, 3) array "
-            "such as PALETTE."
+            "hold one-channel index PNGs (pixel value = class index; void_index= names the "
+            "label of unlabelled pixels, if any): convert each mask once, e.g. in Python "
+            "Image.fromarray(read_mask(path, colours)).save(path), colours a dict "
+            "{(r, g, b): label} or a (C, 3) array such as PALETTE."
         ) from None
 
 
 def _held_out(total: int, split: str, num_val: int | None, source: str) -> list[int]:
-    val = num_val or max(1, total // 5)
-    if total < 2 or not 1 <= val < total:
+    val = max(1, total // 5) if num_val is None else num_val
+    if total < 2:
         raise ValueError(
-            f"{source}'s {total} images cannot be split into train and {val} val images: "
-            "pass num_val= between 1 and the number of images minus one, or add images."
+            f"{source} has {total} image: add images, a split needs at least one to train "
+            "on and one to validate."
+        )
+    if not 1 <= val < total:
+        raise ValueError(
+            f"{source}'s {total} images cannot be split into training images and "
+            f"num_val={val} validation images: pass num_val= from 1 to {total - 1}, or add "
+            "images."
         )
     return list(range(total - val)) if split == "train" else list(range(total - val, total))
 
@@ -260,8 +293,9 @@ def _folder_class_names(num_classes: int | None) -> tuple[str, ...]:
     return tuple(f"class {k}" for k in range(num_classes))
 
 
-def _read(source, root, image_paths, mask_paths, palette, num_classes, class_names, size):
-    images, masks = read_pairs(image_paths, mask_paths, palette, num_classes, size)
+def _read(source, root, image_paths, mask_paths, labels, size):
+    palette, num_classes, class_names, void_index = labels
+    images, masks = read_pairs(image_paths, mask_paths, palette, num_classes, size, void_index)
     if len({mask.shape for mask in masks}) == 1:
         images, masks = np.stack(images), np.stack(masks)
     names = tuple(Path(path).stem for path in image_paths)

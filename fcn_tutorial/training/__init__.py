@@ -12,6 +12,8 @@ loss, schedule, logs, checkpoints and the paper's metrics in one call::
 - ``config``: :class:`TrainConfig` and the ``PROFILES`` quick, cpu and gpu.
 - ``run``: :class:`Run`, the one object that reads and writes a run's folder.
 - ``loop``: :func:`train`, config → data → model → fit → evaluate → summary.
+- ``callbacks``: checkpoints, the stop on a NaN loss (:class:`NonFiniteLossError`), the
+  time budget, throughput.
 - ``devices``: data parallel over several devices (Keras' ``DataParallel``, JAX).
 - ``evaluation``: :func:`load_model`, :func:`check_model`, :func:`predict_masks`
   (``flip=True``: test-time flip averaging), :func:`evaluate`.
@@ -22,6 +24,7 @@ Introduced in ``05_transfer_learning.ipynb``; ``07_self_driving_demo.ipynb`` tra
 the demo with it.
 """
 
+from fcn_tutorial.training.callbacks import NonFiniteLossError
 from fcn_tutorial.training.config import DATASETS, PROFILES, TrainConfig, mixed_policy
 from fcn_tutorial.training.evaluation import (
     FLIP,
@@ -43,6 +46,7 @@ __all__ = [
     "PAPER_METRICS",
     "TrainConfig",
     "Run",
+    "NonFiniteLossError",
     "train",
     "load_data",
     "evaluate",

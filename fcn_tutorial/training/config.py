@@ -8,8 +8,9 @@ and changes what is passed; ``TrainConfig(...)`` uses exactly what it is given.
 from __future__ import annotations
 
 import dataclasses
+import math
 
-from fcn_tutorial.datasets import NUM_CLASSES
+from fcn_tutorial.datasets import NUM_CLASSES, VOID
 from fcn_tutorial.models import BACKBONES, VARIANTS
 from fcn_tutorial.training.devices import check_devices
 
@@ -57,7 +58,7 @@ changes from :class:`TrainConfig`'s defaults."""
 
 # What decides a run's numbers; where its files go and how loudly it reports do not.
 # Nor does the device count: the global batch, thus the recipe, is the same on any number.
-_NOT_COMPARED = ("out", "resume", "verbose", "profile", "data_workers", "devices")
+_NOT_COMPARED = ("out", "resume", "overwrite", "verbose", "profile", "data_workers", "devices")
 
 
 @dataclasses.dataclass
@@ -71,7 +72,13 @@ class TrainConfig:
             :func:`~fcn_tutorial.datasets.locate_camvid` finds CamVid).
         images: for ``"folder"``: the photos' folder.
         masks: for ``"folder"``: the index-PNG masks' folder (same file stems).
-        num_classes: classes of ``"folder"`` masks (the other datasets know theirs).
+        num_classes: classes of ``"folder"`` masks, 1 to 255 (the other datasets know
+            theirs, and refuse another number).
+        void_index: for ``"folder"``: the mask label of unlabelled pixels (left out of the
+            loss, the metric and the scores), ``None`` if every pixel has a class: a label
+            ``>= num_classes`` is then an error naming this setting, never silently void.
+            CamVid, KITTI and the synthetic scenes use ``VOID`` (11); :attr:`void` is the
+            run's, whatever the dataset.
         backbone: ``"vgg16"``, ``"mobilenet"`` or ``"mobilenetv2"``.
         variant: ``"fcn32s"``, ``"fcn16s"`` or ``"fcn8s"``.
         alpha: MobileNet width multiplier (ignored for VGG16).
@@ -88,8 +95,11 @@ class TrainConfig:
         crop_size: ``(height, width)`` crops for training; ``None`` keeps full images.
         image_size: ``(height, width)`` of synthetic images, or the size KITTI and
             ``"folder"`` images are resized to (``None``: as they are; KITTI needs one).
-        num_train: synthetic training images (or the first ``num_train`` of a real set).
-        num_val: synthetic validation images (or the first ``num_val`` of a real set).
+        num_train: synthetic training images (or the first ``num_train`` of a real set),
+            at least 1; ``None``: 96 synthetic ones, or every real one.
+        num_val: synthetic validation images (or the first ``num_val`` of CamVid's, or the
+            last ``num_val`` of a KITTI or ``"folder"`` set), at least 1; ``None``: 24
+            synthetic ones, all of CamVid's, a fifth of a folder.
         mixed_precision: ``"bfloat16"`` or ``"float16"`` (``True``) computes in 16 bits with
             float32 weights; ``None`` picks float16 only where a GPU is (16-bit is slow on
             CPU); ``False`` keeps float32. bfloat16 needs no loss scaling (Ampere GPUs and
@@ -108,13 +118,18 @@ class TrainConfig:
         seed: seeds Python, NumPy and the backend, the data order and the augmentation.
         out: the run's folder.
         resume: continue from ``out/last.keras`` if a run left one.
+        overwrite: start again in an ``out`` that holds a run (without ``resume``, such
+            an ``out`` is refused): the old run is moved aside, never deleted, to a
+            sibling folder ``OUT.replaced-<UTC time>``.
         profile: the ``PROFILES`` entry these values started from (for the summary).
         verbose: 1 shows Keras' progress bar, 0 nothing, 2 one line per epoch.
 
     Raises:
-        ValueError: for an unknown dataset, backbone, variant, weights or precision, or
-            a dataset without the folders it needs, or ``devices`` that do not divide
-            ``batch_size``, naming what to pass.
+        ValueError: for an unknown dataset, backbone, variant, weights or precision, a
+            dataset without the folders it needs, ``devices`` that do not divide
+            ``batch_size``, or a number that cannot train (a learning rate that is NaN,
+            infinite or <= 0, no images, no classes, a void label that is a class ...),
+            naming the setting and what to pass.
     """
 
     dataset: str = "synthetic"
@@ -122,6 +137,7 @@ class TrainConfig:
     images: str | None = None
     masks: str | None = None
     num_classes: int = NUM_CLASSES
+    void_index: int | None = None
     backbone: str = "mobilenet"
     variant: str = "fcn8s"
     alpha: float = 0.25
@@ -146,6 +162,7 @@ class TrainConfig:
     seed: int = 0
     out: str = "runs/quick"
     resume: bool = False
+    overwrite: bool = False
     profile: str | None = None
     verbose: int = 1
 
@@ -159,7 +176,23 @@ class TrainConfig:
         self._check()
         self.devices = check_devices(self.devices, self.batch_size)
 
+    @property
+    def void(self) -> int | None:
+        """The mask label of unlabelled pixels in this run's data: ``void_index`` for a
+        ``"folder"`` (``None``: there are none), ``VOID`` (11) for the other datasets."""
+        return self.void_index if self.dataset == "folder" else VOID
+
     def _check(self) -> None:
+        self._check_names()
+        self._check_numbers()
+        self._check_labels()
+        mixed_policy(self.mixed_precision, on_gpu=False)
+        if self.dataset == "folder" and not (self.images and self.masks):
+            raise ValueError("dataset 'folder' needs images and masks: pass both folders.")
+        if self.dataset == "kitti" and not self.data_root:
+            raise ValueError("dataset 'kitti' needs data_root: the unzipped data_road folder.")
+
+    def _check_names(self) -> None:
         if self.dataset not in DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}: use one of {list(DATASETS)}.")
         if self.backbone not in BACKBONES:
@@ -170,13 +203,63 @@ class TrainConfig:
             raise ValueError(f"unknown profile {self.profile!r}: use one of {list(PROFILES)}.")
         if self.weights not in ("imagenet", None):
             raise ValueError(f"weights={self.weights!r}: pass 'imagenet' or None.")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError(f"epochs={self.epochs} and batch_size={self.batch_size} must be >= 1.")
-        mixed_policy(self.mixed_precision, on_gpu=False)
-        if self.dataset == "folder" and not (self.images and self.masks):
-            raise ValueError("dataset 'folder' needs images and masks: pass both folders.")
-        if self.dataset == "kitti" and not self.data_root:
-            raise ValueError("dataset 'kitti' needs data_root: the unzipped data_road folder.")
+        if self.resume and self.overwrite:
+            raise ValueError(
+                "resume=True continues the run in out=, overwrite=True moves it aside and "
+                "starts again: pass one of them."
+            )
+
+    def _check_numbers(self) -> None:
+        # Each refusal names one setting; a value that trains nothing is never replaced.
+        for key in ("learning_rate", "end_learning_rate"):
+            rate = getattr(self, key)
+            if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
+                raise ValueError(
+                    f"{key}={rate!r} cannot train: pass a finite rate above 0, e.g. "
+                    f"{key}={getattr(TrainConfig, key)} (the quick profile's)."
+                )
+        for key in ("epochs", "batch_size"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key}={getattr(self, key)}: pass at least 1.")
+        for key in ("num_train", "num_val"):
+            count = getattr(self, key)
+            if count is not None and count < 1:
+                raise ValueError(
+                    f"{key}={count}: pass at least 1 image, or None for the dataset's "
+                    "default (every real image; 96 and 24 synthetic ones)."
+                )
+        if self.data_workers is not None and self.data_workers < 1:
+            raise ValueError(f"data_workers={self.data_workers}: pass at least 1, or None.")
+        if self.time_budget_s is not None and not self.time_budget_s > 0:
+            raise ValueError(f"time_budget_s={self.time_budget_s}: pass seconds above 0, or None.")
+        for key in ("crop_size", "image_size"):
+            size = getattr(self, key)
+            if size is not None and (len(size) != 2 or min(size) < 1):
+                raise ValueError(f"{key}={size}: pass (height, width) of at least 1, or None.")
+
+    def _check_labels(self) -> None:
+        if not 1 <= self.num_classes <= 255:
+            raise ValueError(
+                f"num_classes={self.num_classes}: pass the number of classes in your masks, "
+                "1 to 255 (labels 0 .. num_classes - 1)."
+            )
+        if self.dataset != "folder":
+            if self.num_classes != NUM_CLASSES:
+                raise ValueError(
+                    f"num_classes={self.num_classes} is read only for dataset='folder': "
+                    f"{self.dataset} knows its classes. Leave num_classes out."
+                )
+            if self.void_index not in (None, VOID):
+                raise ValueError(
+                    f"void_index={self.void_index}: {self.dataset}'s void label is {VOID}. "
+                    "Leave void_index out (it is for dataset='folder')."
+                )
+        elif self.void_index is not None and not self.num_classes <= self.void_index <= 255:
+            raise ValueError(
+                f"void_index={self.void_index} is not a free label: classes are "
+                f"0..{self.num_classes - 1} (num_classes={self.num_classes}), so void must be "
+                f"a label from {self.num_classes} to 255, or None if every pixel has a class."
+            )
 
     @classmethod
     def from_profile(cls, name: str | None = "quick", **overrides) -> TrainConfig:

@@ -168,6 +168,10 @@ class EvenBatches(keras.utils.PyDataset):
     def epoch(self, value: int) -> None:
         self.sequence.epoch = value
 
+    @property
+    def ignore_class(self) -> int:
+        return self.sequence.ignore_class
+
     def __len__(self) -> int:
         last = len(self.sequence.images) - (len(self.sequence) - 1) * self.sequence.batch_size
         return len(self.sequence) - (last < self.count)

@@ -5,15 +5,19 @@ The recipe: Adam with a polynomial ("poly", power 0.9) decay from ``learning_rat
 weighted by median-frequency balancing); mean IU as the metric; mixed precision and XLA
 only on a GPU. Every epoch writes the run's logs and checkpoints through
 :class:`~fcn_tutorial.training.Run`, so a run killed at any moment leaves usable files.
+A failure inside ``fit`` (a batch that cannot be read, a NaN loss, Ctrl-C) stops the
+data pipeline's threads before it leaves :func:`train`, so the process can always exit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import math
 import os
 import time
+import zipfile
 
 import keras
 
@@ -24,7 +28,13 @@ from fcn_tutorial.losses import MaskedSparseCrossEntropy, MeanIU
 from fcn_tutorial.models import backbone_layers, build_fcn
 from fcn_tutorial.scores import majority_baseline
 from fcn_tutorial.training import devices
-from fcn_tutorial.training.callbacks import Checkpoints, Throughput, TimeBudget
+from fcn_tutorial.training.callbacks import (
+    Checkpoints,
+    StopOnNonFiniteLoss,
+    Throughput,
+    TimeBudget,
+    restore_random_state,
+)
 from fcn_tutorial.training.config import TrainConfig, mixed_policy
 from fcn_tutorial.training.evaluation import evaluate, scores_to_json
 from fcn_tutorial.training.run import Run
@@ -42,18 +52,30 @@ def train(
     ``train(profile="quick", out="/tmp/run")`` starts from a ``PROFILES`` preset and
     changes what is passed; ``train(TrainConfig(...))`` uses exactly what it is given.
 
-    Resume: with ``resume=True`` and a run in ``out`` that can be resumed, the model,
-    optimizer state (moments, step count and thus the schedule's position) and best score
-    are loaded and training continues at the next epoch, to ``epochs``. The data order and
-    augmentation depend on ``(seed, epoch)`` only, so they are what the uninterrupted run
-    would have seen, and the model's weights, batch-norm statistics and dropout seed state
-    come back from ``last.keras``. What remains nondeterministic: dropout masks after the
-    resume are not guaranteed to be the ones the killed run would have drawn (the
-    backend's random stream is re-seeded from ``seed`` when the run restarts), and
-    multithreaded float reductions (oneDNN on CPU, cuDNN on GPU) may sum in another
-    order. Measured on TensorFlow/CPU (``tests/test_training.py``): the first resumed
-    epoch's loss within 5 % of the uninterrupted run's and every weight within a few
-    1e-3 of it, not bit for bit. An epoch cut off halfway is redone from its start.
+    A folder: without ``resume``, an ``out`` that holds a run is refused (``overwrite=True``
+    moves that run aside to ``OUT.replaced-<UTC time>`` and starts again); nothing is
+    ever deleted. Temporary files a killed run left are removed.
+
+    Resume: with ``resume=True`` and a run in ``out`` that can be resumed, training
+    continues at the epoch after the last checkpoint, to ``epochs``, and ends where the
+    uninterrupted run would have: bit for bit on CPU with the TensorFlow backend (the
+    same final weights and every logged loss and score; ``tests/test_training.py``
+    checks it on the quick profile). What makes it so: the weights, batch-norm
+    statistics and optimizer state (moments, step count and so the schedule's place)
+    come back from ``last.keras``; dropout's random state (which ``.keras`` files leave
+    out) from ``state.json``; the data order and augmentation depend on
+    ``(seed, epoch)`` only, and ``fit`` does not shuffle the batches (Keras would, from
+    Python's global random state, which a restart re-seeds). On a GPU, cuDNN and XLA may
+    sum floats in another order from one run to the next, resumed or not: expect the
+    same up to float rounding (about 1e-6 relative per step, growing with training), as
+    for two uninterrupted runs there. JAX and PyTorch restore the same state and are
+    not tested bit for bit. An epoch cut off halfway (a kill, or ``time_budget_s``) is
+    redone from its start.
+
+    Shapes: every training batch has one height and width (``crop_size``, or the images'
+    own size; see :class:`~fcn_tutorial.datasets.SegmentationSequence`), so TensorFlow's
+    input signature holds for every seed and JAX compiles the training step once per run
+    (once more for a smaller last batch), not once for every new shape.
 
     Args:
         config: a :class:`TrainConfig`, a dict of its fields, or ``None``.
@@ -71,9 +93,14 @@ def train(
         ``profile``, ``config``, ``initial_epoch``.
 
     Raises:
-        ValueError: for an unknown dataset, backbone, variant or profile, or bad data.
+        ValueError: for an unknown dataset, backbone, variant or profile, a setting that
+            cannot train (naming it), bad data (naming the file), an ``out`` that holds a
+            run (naming ``resume`` and ``overwrite``), a damaged checkpoint or
+            ``state.json`` (naming it and the fix), or a loss that became NaN
+            (:class:`~fcn_tutorial.training.callbacks.NonFiniteLossError`).
         FileNotFoundError: for missing data folders.
         WeightsUnavailableError: when ImageNet weights cannot be had.
+        Exception: whatever a batch raised in a data worker thread, as it was raised.
 
     Example:
         >>> summary = train(epochs=1, num_train=8, num_val=4, weights=None,
@@ -85,6 +112,7 @@ def train(
     started = time.perf_counter()
     names = devices.choose_devices(config.devices, config.batch_size)  # before any data
     run = Run(config.out)
+    state = _check_out(config, run)  # before any data is read: a refusal costs no minutes
     keras.utils.set_random_seed(config.seed)
     train_split, val_split = load_data(config)
     on_gpu = hardware.gpu_available()
@@ -94,14 +122,16 @@ def train(
     if config.verbose and len(names) > 1:
         print(devices.describe(names), flush=True)
     with _dtype_policy(mixed), devices.data_parallel(names):
-        model, checkpoints, resumed = _build_or_resume(config, run, len(train_split.class_names))
+        model, checkpoints = _build_or_resume(config, run, state, len(train_split.class_names))
         # JAX without XLA runs op by op, many times slower; TensorFlow on a CPU is slower with it.
         jit = on_gpu or hardware.backend() == "jax"
         jit = jit if config.jit_compile is None else bool(config.jit_compile)
-        _compile(model, config, train_split, len(train_data), jit, resumed)
-        extra = _fit(model, config, run, train_data, val_data, checkpoints, callbacks)
+        _compile(model, config, train_data, train_split, jit, resumed=state is not None)
+        extra = _fit(model, config, train_data, val_data, checkpoints, callbacks)
         best = run.best_model() if run.file("best.keras").is_file() else model
-        scores = evaluate(best, val_split.images, val_split.masks, batch_size=config.batch_size)
+        scores = evaluate(
+            best, val_split.images, val_split.masks, config.batch_size, ignore_class=config.void
+        )
     summary = _summary(config, train_split, val_split, scores, checkpoints, extra)
     summary.update(
         wall_time_s=round(time.perf_counter() - started, 2),
@@ -134,16 +164,11 @@ def load_data(config: TrainConfig) -> tuple[datasets.Split, datasets.Split]:
     Raises:
         ValueError, FileNotFoundError: from the loaders, naming the file and the fix.
     """
-    common = {"seed": config.seed}
-    if config.dataset == "synthetic":
-        size = config.image_size or (96, 128)
+    if config.dataset == "synthetic":  # num_train=None draws load_split's 96, num_val 24
+        common = {"size": config.image_size, "seed": config.seed}
         return (
-            datasets.load_split(
-                "synthetic", "train", size=size, count=config.num_train or 96, **common
-            ),
-            datasets.load_split(
-                "synthetic", "val", size=size, count=config.num_val or 24, **common
-            ),
+            datasets.load_split("synthetic", "train", count=config.num_train, **common),
+            datasets.load_split("synthetic", "val", count=config.num_val, **common),
         )
     if config.dataset == "camvid":
         return (
@@ -157,6 +182,7 @@ def load_data(config: TrainConfig) -> tuple[datasets.Split, datasets.Split]:
     }
     if config.dataset == "folder":  # KITTI knows its two classes, and has no such folders
         options.update(images=config.images, masks=config.masks, num_classes=config.num_classes)
+        options.update(void_index=config.void_index)
     return (
         datasets.load_split(config.dataset, "train", count=config.num_train, **options),
         datasets.load_split(config.dataset, "val", **options),
@@ -175,6 +201,7 @@ def _batches(config: TrainConfig, train_split, val_split, on_gpu: bool):
         crop_size=config.crop_size,
         seed=config.seed,
         num_classes=num_classes,
+        void_index=config.void,
         workers=workers,
     )
     # Validation sees whole images, in order, unaugmented.
@@ -185,6 +212,7 @@ def _batches(config: TrainConfig, train_split, val_split, on_gpu: bool):
         shuffle=False,
         seed=config.seed,
         num_classes=num_classes,
+        void_index=config.void,
     )
     return train_data, val_data
 
@@ -201,17 +229,37 @@ def _dtype_policy(policy: str | None):
         keras.mixed_precision.set_global_policy(previous)
 
 
-def _build_or_resume(config: TrainConfig, run: Run, num_classes: int):
+def _check_out(config: TrainConfig, run: Run) -> dict | None:
+    # The run's folder, before any minute is spent: the state to resume from, or None
+    # for a fresh run (refused where a run would be lost, unless config.overwrite).
     if config.resume and run.can_resume():
-        state = run.state or {}
-        model = keras.saving.load_model(run.file("last.keras"))
+        run.remove_temporary_files()
+        state = run.read_state()
+        if not zipfile.is_zipfile(run.file("last.keras")):
+            run.load_last()  # raises, naming the file and the fix
+        return state
+    if config.resume and run.holds_run():
+        raise ValueError(
+            f"{run.path} holds {run.describe()} but no state.json and last.keras to resume "
+            "from: restore them, or pass overwrite=True instead of resume=True to move the "
+            "run aside and start again."
+        )
+    run.check_start(config)
+    return None
+
+
+def _build_or_resume(config: TrainConfig, run: Run, state: dict | None, num_classes: int):
+    if state is not None:
+        model = run.load_last()
         if int(model.output_shape[-1]) != num_classes:
             raise ValueError(
                 f"{run.file('last.keras')} predicts {model.output_shape[-1]} classes but "
-                f"{config.dataset} has {num_classes}: use another --out, or drop --resume."
+                f"{config.dataset} has {num_classes}: use another out=, or overwrite=True."
             )
+        if "random_state" in state:  # runs saved before it was kept redraw dropout's masks
+            restore_random_state(model, state["random_state"])
         best = float(state.get("best_val_mean_iu", -math.inf))
-        return model, Checkpoints(run, best, list(state.get("history", []))), True
+        return model, Checkpoints(run, best, list(state.get("history", [])))
     run.start(config)
     model = build_fcn(
         num_classes,
@@ -224,17 +272,17 @@ def _build_or_resume(config: TrainConfig, run: Run, num_classes: int):
     if config.freeze_backbone:
         for layer in backbone_layers(model):
             layer.trainable = False
-    return model, Checkpoints(run), False
+    return model, Checkpoints(run)
 
 
-def _compile(model, config, train_split, steps_per_epoch: int, jit: bool, resumed: bool) -> None:
+def _compile(model, config, train_data, train_split, jit: bool, resumed: bool) -> None:
     num_classes = len(train_split.class_names)
     if resumed:  # last.keras brings the optimizer's moments and step count (the schedule's place)
         optimizer = model.optimizer
     else:
         schedule = keras.optimizers.schedules.PolynomialDecay(
             config.learning_rate,
-            decay_steps=max(1, config.epochs * steps_per_epoch),
+            decay_steps=max(1, config.epochs * len(train_data)),
             end_learning_rate=config.end_learning_rate,
             power=0.9,
         )
@@ -242,40 +290,82 @@ def _compile(model, config, train_split, steps_per_epoch: int, jit: bool, resume
     class_weights = None
     if config.class_weighting:
         class_weights = median_frequency_weights(list(train_split.masks), num_classes).tolist()
+    # Void pixels, and the padding of batches (train_data.ignore_class), count nowhere.
+    ignore = train_data.ignore_class
     model.compile(
         optimizer=optimizer,
-        loss=MaskedSparseCrossEntropy(ignore_class=datasets.VOID, class_weights=class_weights),
-        metrics=[MeanIU(num_classes, ignore_class=datasets.VOID)],
+        loss=MaskedSparseCrossEntropy(ignore_class=ignore, class_weights=class_weights),
+        metrics=[MeanIU(num_classes, ignore_class=ignore)],
         jit_compile=jit,
     )
 
 
-def _fit(model, config, run: Run, train_data, val_data, checkpoints, callbacks) -> dict:
+def _fit(model, config, train_data, val_data, checkpoints, callbacks) -> dict:
     initial_epoch = len(checkpoints.history)
     # The sequence's epoch counter picks the order and augmentation: carry it on.
     train_data.epoch = initial_epoch
     throughput = Throughput(config.batch_size)
     budget = TimeBudget(config.time_budget_s) if config.time_budget_s else None
     if initial_epoch < config.epochs:
-        model.fit(
-            train_data,
-            validation_data=val_data,
-            epochs=config.epochs,
-            initial_epoch=initial_epoch,
-            callbacks=[
-                keras.callbacks.CSVLogger(str(run.file("log.csv")), append=initial_epoch > 0),
-                checkpoints,
-                throughput,
-                *([budget] if budget else []),
-                *(callbacks or []),
-            ],
-            verbose=config.verbose,
-        )
+        try:
+            model.fit(
+                train_data,
+                validation_data=val_data,
+                epochs=config.epochs,
+                initial_epoch=initial_epoch,
+                # The sequence shuffles by (seed, epoch); Keras' own shuffle would draw
+                # from Python's global random state, which a resumed run re-seeds.
+                shuffle=False,
+                callbacks=[
+                    StopOnNonFiniteLoss(config.learning_rate),  # before a NaN is saved
+                    checkpoints,
+                    throughput,
+                    *([budget] if budget else []),
+                    *(callbacks or []),
+                ],
+                verbose=config.verbose,
+            )
+        except BaseException as error:
+            _stop_data_threads(model, error)
+            failure = train_data.failure or val_data.failure
+            if failure is not None and failure is not error:
+                raise failure from None  # a worker thread's error, as it was raised there
+            raise
     return {
         "initial_epoch": initial_epoch,
         "train_images_per_s": throughput.images_per_s,
         "stopped_by_budget": bool(budget and budget.stopped),
     }
+
+
+def _stop_data_threads(model, error: BaseException) -> None:
+    """Let go of the data iterators a failed ``fit`` left running, and wait for them.
+
+    TensorFlow prefetches batches on its own threads, which call into Python. The
+    iterators live on in the frames of the error's traceback (and in Keras' validation
+    iterator on the model) until the interpreter exits, and an iterator destroyed while
+    Python shuts down waits forever for a thread Python no longer lets run: the process
+    prints its error and hangs. Clearing those frames' locals (the traceback itself
+    stays printable) destroys the iterators now, while their threads can still finish.
+    """
+    if getattr(model, "_eval_epoch_iterator", None) is not None:
+        model._eval_epoch_iterator = None
+    seen, pending = set(), [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        trace = current.__traceback__
+        while trace is not None:
+            frame = trace.tb_frame
+            while frame is not None:  # the frames it was called from hold locals too
+                with contextlib.suppress(RuntimeError):  # a frame still running
+                    frame.clear()
+                frame = frame.f_back
+            trace = trace.tb_next
+        pending += [current.__context__, current.__cause__]
+    gc.collect()
 
 
 def _summary(config, train_split, val_split, scores, checkpoints, extra: dict) -> dict:

@@ -5,27 +5,39 @@ owns its directory: ``train`` writes through it, and the demo, the experiments a
 benchmarks read through it. A run's folder holds:
 
 - ``config.json``: the :class:`~fcn_tutorial.training.TrainConfig` it was started with;
-- ``log.csv`` and ``log.json``: one row per epoch;
-- ``last.keras`` and ``state.json``: what ``resume=True`` continues from;
+- ``log.csv`` and ``log.json``: one row per finished epoch, rewritten whole from the
+  checkpointed history each epoch (so a resumed run never repeats a row);
+- ``last.keras`` and ``state.json``: what ``resume=True`` continues from (``state.json``
+  also holds the random state of dropout, so a resumed run draws what the killed one would
+  have drawn);
 - ``best.keras``: the best model by validation mean IU;
 - ``summary.json``: the scores and facts of the finished run.
 
 Every file is written atomically (to a temporary name beside it, then renamed), so a run
-killed at any moment leaves each file whole: old or new, never half-written.
+killed at any moment leaves each file whole: old or new, never half-written; the
+temporary files such a kill leaves are removed when the run starts or resumes. A run is
+never deleted: starting again in its folder needs ``overwrite=True``, which moves it aside.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import datetime
+import io
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from fcn_tutorial.training.config import TrainConfig
 
-__all__ = ["Run", "write_json", "json_default"]
+__all__ = ["Run", "write_json", "write_text", "json_default"]
+
+# The files that make a folder hold a run: each is written only after an epoch ends.
+_RUN_FILES = ("state.json", "last.keras", "best.keras", "summary.json")
 
 
 def json_default(value):
@@ -37,8 +49,8 @@ def json_default(value):
     return str(value)
 
 
-def write_json(data: dict, path: str | os.PathLike) -> Path:
-    """Write ``data`` as indented JSON to ``path`` atomically; make its folder if needed.
+def write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write ``text`` to ``path`` atomically; make its folder if needed.
 
     A temporary file in the same folder (the same file system) is renamed into place,
     which is atomic on POSIX and Windows: readers see the old file or the new one.
@@ -46,9 +58,14 @@ def write_json(data: dict, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, default=json_default) + "\n")
+    temporary.write_text(text)
     os.replace(temporary, path)
     return path
+
+
+def write_json(data: dict, path: str | os.PathLike) -> Path:
+    """Write ``data`` as indented JSON to ``path`` atomically (see :func:`write_text`)."""
+    return write_text(json.dumps(data, indent=2, default=json_default) + "\n", path)
 
 
 def _read_json(path: Path):
@@ -155,16 +172,134 @@ class Run:
         os.replace(temporary, path)
         return path
 
-    def start(self, config: TrainConfig) -> None:
-        """Begin a fresh run here: forget an earlier one's files, record ``config``."""
+    def write_log(self, history: list[dict]) -> None:
+        """Write ``log.csv`` and ``log.json`` whole from ``history``, one row per epoch.
+
+        ``log.csv`` reads as Keras' ``CSVLogger`` wrote it (``epoch`` counted from 0,
+        then the logged values by name), but is rewritten atomically from the checkpointed
+        history instead of appended to, so a run killed and resumed has each epoch once.
+        """
+        keys = sorted({key for row in history for key in row} - {"epoch"})
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(["epoch", *keys])
+        for row in history:
+            writer.writerow([row["epoch"] - 1, *(row.get(key, "NA") for key in keys)])
+        write_text(text.getvalue(), self.file("log.csv"))
+        self.write_json("log.json", {"epochs": history})
+
+    def remove_temporary_files(self) -> list[Path]:
+        """Delete the ``.NAME.PID.tmp*`` files a killed run left behind; return them."""
+        found = sorted(self.path.glob(".*.tmp*")) if self.path.is_dir() else []
+        for path in found:
+            path.unlink(missing_ok=True)
+        return found
+
+    def read_state(self) -> dict:
+        """``state.json`` for a resume, checked: the last epoch, the best score, the history.
+
+        Raises:
+            ValueError: when it is not the JSON a run writes, naming the file and the fix.
+        """
+        path = self.file("state.json")
+        try:
+            state = json.loads(path.read_text())
+            if not isinstance(state, dict) or not isinstance(state.get("history"), list):
+                raise ValueError("it holds no epoch history")
+        except ValueError as error:  # json.JSONDecodeError is one
+            raise ValueError(
+                f"{path} is damaged ({str(error).splitlines()[0]}), so the run cannot be "
+                "resumed: restore the file, or pass overwrite=True instead of resume=True to "
+                "start the run again (the old one is moved aside)."
+            ) from None
+        return state
+
+    def load_last(self):
+        """``last.keras``, compiled state and optimizer included, for a resume.
+
+        Raises:
+            ValueError: when the file is not a whole Keras model, naming it and the fix.
+        """
+        import keras
+
+        path = self.file("last.keras")
+        fix = (
+            "restore the file, or pass overwrite=True instead of resume=True to start the run "
+            "again (the old one is moved aside)."
+        )
+        if not zipfile.is_zipfile(path):
+            raise ValueError(
+                f"{path} is not a whole Keras model (a .keras file is a zip archive; this one "
+                f"is truncated or damaged, {path.stat().st_size} bytes): {fix}"
+            )
+        try:
+            return keras.saving.load_model(path)
+        except Exception as error:
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:120]
+            raise ValueError(
+                f"{path} cannot be loaded as a Keras model ({reason}): {fix}"
+            ) from None
+
+    def describe(self) -> str:
+        """What the folder holds, in words: ``"a run stopped after epoch 2 of 8"`` ..."""
+        state, summary = self.state, self.summary
+        if state is None:
+            names = ", ".join(n for n in _RUN_FILES if self.file(n).exists())
+            return f"a run's files ({names})" if names else "no run"
+        planned = (_read_json(self.file("config.json")) or {}).get("epochs", "?")
+        if summary is not None and state.get("epoch") == planned:
+            return f"a finished run of {planned} epochs"
+        return f"a run stopped after epoch {state.get('epoch')} of {planned}"
+
+    def holds_run(self) -> bool:
+        """Whether at least one epoch of a run was saved here (its state, a model, a summary)."""
+        return any(self.file(name).exists() for name in _RUN_FILES)
+
+    def check_start(self, config: TrainConfig) -> None:
+        """Refuse to start a fresh run over one that holds epochs, unless ``config.overwrite``.
+
+        Raises:
+            ValueError: saying what the folder holds, naming ``resume=True`` and
+                ``overwrite=True``.
+        """
+        if self.holds_run() and not config.overwrite:
+            raise ValueError(
+                f"{self.path} holds {self.describe()}: pass resume=True to continue it, "
+                "overwrite=True to move it aside and start again, or another out= folder."
+            )
+
+    def start(self, config: TrainConfig) -> Path | None:
+        """Begin a fresh run here and record ``config``; never delete an earlier one.
+
+        A folder that holds a run (see :meth:`holds_run`) is refused unless
+        ``config.overwrite``: then the whole folder is moved aside, to a sibling
+        ``NAME.replaced-<UTC time>`` folder (printed, and returned), before the new run
+        starts in an empty one. Temporary files of a killed run are removed either way.
+
+        Returns:
+            Where the earlier run was moved, or ``None``.
+
+        Raises:
+            ValueError: for a folder that holds a run, without ``overwrite``: the message
+                says what it holds and names ``resume=True`` and ``overwrite=True``.
+        """
+        self.check_start(config)
+        self.remove_temporary_files()
+        replaced = self._move_aside() if self.holds_run() else None
         self.path.mkdir(parents=True, exist_ok=True)
-        for name in (
-            "log.csv",
-            "log.json",
-            "best.keras",
-            "last.keras",
-            "state.json",
-            "summary.json",
-        ):
+        for name in ("log.csv", "log.json"):  # a run killed before its first epoch
             self.file(name).unlink(missing_ok=True)
         self.write_json("config.json", dataclasses.asdict(config))
+        return replaced
+
+    def _move_aside(self) -> Path:
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = self.path.with_name(f"{self.path.name}.replaced-{stamp}")
+        suffix = 1
+        while target.exists():
+            suffix += 1
+            target = self.path.with_name(f"{self.path.name}.replaced-{stamp}-{suffix}")
+        what = self.describe()
+        os.rename(self.path, target)
+        print(f"moved {what} from {self.path} to {target}, where it is kept", flush=True)
+        return target
