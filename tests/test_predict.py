@@ -115,8 +115,8 @@ def test_reach_refuses_a_layer_that_sees_the_whole_image():
         receptive_reach(model)
     # predict_tiled labels such a model's photo whole, and says memory is not bounded.
     with pytest.warns(UserWarning, match="not bounded"):
-        mask = predict.predict_tiled(model, photo(40, 50), tile_size=16)
-    np.testing.assert_array_equal(mask, predict_masks(model, photo(40, 50)))
+        mask = predict.predict_tiled(model, photo(40, 50), tile_size=16, flip=False)
+    np.testing.assert_array_equal(mask, predict_masks(model, photo(40, 50), flip=False))
 
 
 def test_tiles_compute_what_the_whole_image_computes():
@@ -129,7 +129,8 @@ def test_tiles_compute_what_the_whole_image_computes():
     assert len(predict.tile_windows(90, tile_size, reach.halo)) > 2
     np.testing.assert_allclose(tiled_logits(model, image, tile_size, reach.halo), whole, atol=1e-5)
     np.testing.assert_array_equal(
-        predict.predict_tiled(model, image, tile_size), predict_masks(model, image)
+        predict.predict_tiled(model, image, tile_size, flip=False),
+        predict_masks(model, image, flip=False),
     )
     # The halo is needed: one grid step less and a window's edge shows in its kept part.
     short = reach.halo - reach.alignment
@@ -147,7 +148,9 @@ def test_a_tiled_fcn8s_labels_a_street_as_the_whole_street():
     # Each sum is the same; only its rounding may differ between window sizes (float32's
     # last bits: about 1e-7 of the largest logit here), so no label changes.
     np.testing.assert_allclose(tiled, whole, rtol=0, atol=1e-6 * np.abs(whole).max())
-    np.testing.assert_array_equal(predict.predict_tiled(model, image, 576), whole.argmax(-1))
+    np.testing.assert_array_equal(
+        predict.predict_tiled(model, image, 576, flip=False), whole.argmax(-1)
+    )
     # Two grid steps less context and the windows' edges show: the halo is not for show.
     short = tiled_logits(model, image, 576, reach.halo - 2 * reach.alignment)
     assert np.abs(short - whole).max() > 1e-3 * np.abs(whole).max()
@@ -157,5 +160,6 @@ def test_an_image_within_a_tile_goes_through_whole():
     model = small_fcn()
     image = photo(36, 48)
     np.testing.assert_array_equal(
-        predict.predict_tiled(model, image, tile_size=48), predict_masks(model, image)
+        predict.predict_tiled(model, image, tile_size=48, flip=False),
+        predict_masks(model, image, flip=False),
     )
