@@ -49,7 +49,7 @@ def test_evaluate_scores_camvid_test(tiny, capsys):
     argv = ["evaluate", "--model", str(tiny), "--dataset", "camvid", "--split", "test"]
     assert main([*argv, "--num-images", "2"]) == 0
     out = capsys.readouterr().out
-    assert "camvid test (2 images)" in out
+    assert "camvid test (2 images, flip-averaged)" in out  # training.FLIP, chosen on val
     for label in ("pixel accuracy", "mean accuracy", "mean IU", "frequency weighted IU"):
         assert label in out
     for name in datasets.CLASS_NAMES:
