@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from fcn_tutorial.scores import per_image_mean_iu
 from fcn_tutorial.training.evaluation import (
     FLIP,
@@ -76,8 +74,7 @@ def score_split(model, split, batch_size: int = 4, flip: bool | None = None) -> 
     """
     names = list(split.class_names)
     predictions = predict_masks(model, split.images, batch_size, flip=flip)
-    listed = list(predictions) if isinstance(predictions, np.ndarray) else predictions
-    scores = score_predictions(split.masks, listed, len(names))
+    scores = score_predictions(split.masks, predictions, len(names))
     block = {
         **scores_to_json(scores, names),
         "num_images": len(split),
