@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from fcn_tutorial import datasets, drive, hardware, speed, viz
-from fcn_tutorial.models import WeightsUnavailableError, load_imagenet_backbone
+from fcn_tutorial.models import imagenet_weights_available
 from fcn_tutorial.training import (
     FLIP,
     PROFILES,
@@ -166,12 +166,16 @@ def batch_size_for_memory(memory_gib: float | None, backbone: str, default: int 
     return int(min(32, max(4, 2 ** math.floor(math.log2(max(fits, 1))))))
 
 
-def _imagenet_available(backbone: str, alpha: float) -> bool:
+def _committed_training_time() -> str:
+    # The committed run's own time, so that this notice and notebook 07 quote one number.
     try:
-        load_imagenet_backbone(backbone, alpha, include_top=backbone == "vgg16")
-    except WeightsUnavailableError:
-        return False
-    return True
+        committed = json.loads(RESULTS_FILE.read_text())
+        minutes = round(committed["train_time_s"] / 60)
+        return (
+            f"about {minutes} minutes ({committed['hardware']['device_name']}, results/demo.json)"
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return "over an hour on a laptop's CPU"
 
 
 def find_data(download: bool = True) -> tuple[dict, str]:
@@ -238,7 +242,7 @@ def demo_config(
         chosen.update(fields)
         notices.append(notice)
     if profile == "gpu" and "backbone" not in overrides:
-        if not _imagenet_available("vgg16", 1.0):
+        if not imagenet_weights_available("vgg16", 1.0, include_top=True):
             chosen.update(backbone="mobilenet", alpha=0.25)
             notices.append("VGG16's ImageNet weights are unavailable: using MobileNet α=0.25.")
         backbone = chosen.get("backbone", PROFILES["gpu"]["backbone"])
@@ -246,11 +250,13 @@ def demo_config(
     elif profile == "cpu" and machine["device"] == "cpu":
         notices.append(
             "No GPU: the cpu profile trains MobileNet α=0.25 (not the paper's VGG16) in "
-            "float32, about 20 minutes on 2 cores; a rerun resumes or reuses the checkpoint."
+            f"float32, {_committed_training_time()}; a rerun resumes or reuses the checkpoint."
         )
     # What the caller passes wins over what the hardware and the data suggested.
     config = TrainConfig.from_profile(profile, **{**chosen, **overrides})
-    if config.weights == "imagenet" and not _imagenet_available(config.backbone, config.alpha):
+    if config.weights == "imagenet" and not imagenet_weights_available(
+        config.backbone, config.alpha, include_top=config.backbone == "vgg16"
+    ):
         notices.append(
             f"ImageNet weights for {config.backbone} could not be had (no network, no cached "
             "copy): training from random weights, so expect a far lower mean IU. Connect once "

@@ -94,6 +94,9 @@ def test_without_camvid_the_demo_says_why_it_uses_synthetic_streets(monkeypatch)
     assert "synthetic street scenes, because CamVid could not be had" in notices[1]
     assert "no network" in notices[1] and "fcn-tutorial download camvid" in notices[1]
     assert "No GPU" in notices[2]
+    # The time it quotes is the committed run's (notebook 07 quotes the same file).
+    committed = json.loads(demo.RESULTS_FILE.read_text())
+    assert f"about {round(committed['train_time_s'] / 60)} minutes" in notices[2]
 
 
 def test_the_gpu_profile_sizes_its_batch_and_falls_back_from_vgg16(monkeypatch):
@@ -103,7 +106,7 @@ def test_the_gpu_profile_sizes_its_batch_and_falls_back_from_vgg16(monkeypatch):
         "check_hardware",
         lambda: {**machine, "memory_gib": 80.0, "cpu_count": 16, "profile": "gpu"},
     )
-    monkeypatch.setattr(demo, "_imagenet_available", lambda backbone, alpha: False)
+    monkeypatch.setattr(demo, "imagenet_weights_available", lambda *args, **kwargs: False)
     config, notices = demo.demo_config(None, "/tmp/unused", dataset="synthetic")
     assert config.profile == "gpu" and config.mixed_precision == "bfloat16"
     assert (config.backbone, config.alpha) == ("mobilenet", 0.25)

@@ -63,6 +63,17 @@ def test_a_run_is_reused_not_retrained(tiny, tmp_path):
     assert experiments.load_run_model("b", "same-as-x", shared).output_shape[-1] == 11
 
 
+def test_without_imagenet_weights_the_quick_runs_start_random_and_say_so(tiny, tmp_path):
+    # What notebook 06 does on a machine with neither network nor cached weights.
+    experiments.SETTINGS["quick"] = {**TINY, "weights": "imagenet"}
+    results = experiments.run("a", speed="quick", out=tmp_path, pretrained=False)
+    assert results["pretrained"] is False
+    for run in ("x", "y"):
+        assert json.loads((tmp_path / "a" / run / "config.json").read_text())["weights"] is None
+    with pytest.raises(ValueError, match="pretrained=False at full speed"):
+        experiments.run("a", speed="full", out=tmp_path, pretrained=False)
+
+
 def test_changed_settings_train_again(tiny, tmp_path, monkeypatch):
     experiments.run("a", speed="quick", out=tmp_path)
     monkeypatch.setitem(experiments.SETTINGS, "quick", {**TINY, "learning_rate": 5e-3})

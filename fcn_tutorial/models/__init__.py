@@ -21,6 +21,7 @@ from fcn_tutorial.models.backbones import (
     BACKBONES,
     PREPROCESSING,
     SKIP_TAPS,
+    imagenet_weights_available,
     imagenet_weights_file,
     load_imagenet_backbone,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "classify",
     "load_imagenet_backbone",
     "imagenet_weights_file",
+    "imagenet_weights_available",
     "BilinearInitializer",
     "ImageNetPreprocessing",
     "PadToMultiple",

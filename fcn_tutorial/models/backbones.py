@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keras
 
-from fcn_tutorial.models.classifiers import weights_unavailable
+from fcn_tutorial.models.classifiers import WeightsUnavailableError, weights_unavailable
 
 __all__ = [
     "BACKBONES",
@@ -20,6 +20,7 @@ __all__ = [
     "build_backbone",
     "load_imagenet_backbone",
     "imagenet_weights_file",
+    "imagenet_weights_available",
     "copy_weights",
 ]
 
@@ -200,3 +201,23 @@ def copy_weights(source, target) -> list[str]:
         destination.set_weights(weights)
         copied.append(layer.name)
     return copied
+
+
+def imagenet_weights_available(
+    backbone: str, alpha: float = 1.0, include_top: bool = False
+) -> bool:
+    """Whether :func:`load_imagenet_backbone` succeeds here: a cached file, or a download.
+
+    For callers that fall back to random weights *and say so* (the notebooks' quick runs
+    on a machine with neither network nor cache); everything else should let
+    :class:`WeightsUnavailableError` and its fixes reach the user.
+
+    Example:
+        >>> imagenet_weights_available("mobilenet", 0.25)  # doctest: +SKIP
+        True
+    """
+    try:
+        load_imagenet_backbone(backbone, alpha, include_top)
+    except WeightsUnavailableError:
+        return False
+    return True
