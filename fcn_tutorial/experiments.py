@@ -247,7 +247,8 @@ def run(
             "metrics": summary["metrics"],
             "checkpoint": checkpoint_record(summary["history"]),
             "val": summary["metrics"],
-            "test": _test_block(config),
+            # The folder that holds the run: another experiment's when the run was reused.
+            "test": _test_block(config, Path(summary["config"]["out"])),
             "history": [{**row, "step": row["epoch"] * steps} for row in summary["history"]],
             "wall_time_s": summary["wall_time_s"],
             "train_images_per_s": summary["train_images_per_s"],
@@ -277,13 +278,13 @@ def run(
     }
 
 
-def _test_block(config: TrainConfig) -> dict | None:
+def _test_block(config: TrainConfig, run_dir: Path) -> dict | None:
     # CamVid's test split, scored once on the checkpoint val chose; synthetic runs have
     # no test split that means anything, so none is claimed.
     if config.dataset != "camvid":
         return None
     split = datasets.load_split("camvid", "test", root=config.data_root, download=False)
-    model = Run(config.out).best_model()
+    model = Run(run_dir).best_model()
     return score_split(model, split, config.batch_size)[0]
 
 

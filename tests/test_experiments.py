@@ -162,6 +162,28 @@ def test_readme_quotes_the_results_files():
     assert not missing, "README's results table is stale; it should hold:\n" + "\n".join(missing)
 
 
+QUOTING_NOTEBOOK = {
+    "transfer": "05_transfer_learning.ipynb",
+    "skips": "06_skip_layers.ipynb",
+    "demo": "07_self_driving_demo.ipynb",
+}
+
+
+@pytest.mark.parametrize("name", list(QUOTING_NOTEBOOK))
+def test_notebooks_quote_the_test_scores_of_their_results_file(name):
+    """Each run's CamVid test mean IU, as the file has it, is in its notebook's prose."""
+    results = json.loads((experiments.RESULTS_DIR / f"{name}.json").read_text())
+    records = [results] if name == "demo" else list(results["runs"].values())
+    notebook = json.loads((experiments.ROOT / "notebooks" / QUOTING_NOTEBOOK[name]).read_text())
+    prose = "\n".join(
+        "".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"
+    )
+    for record in records:
+        quoted = experiments.score_text(record, "test")
+        assert quoted != experiments.NOT_MEASURED, f"{name}: no test block (make results)"
+        assert f"**{quoted}**" in prose, f"{QUOTING_NOTEBOOK[name]} should quote test {quoted}"
+
+
 def test_a_results_file_without_a_test_block_says_so():
     """Old files (val only, as ``metrics``) are read; their test is never invented."""
     old = {"metrics": {"mean_iu": 0.5983, "pixel_accuracy": 0.876}}

@@ -476,6 +476,19 @@ def test_skip_explorer_redraws_and_paints_errors_only_where_wrong():
     assert base64.b64decode(bundle["image/png"]) == bytes(explorer.image.value)
 
 
+def test_skip_explorer_legend_names_the_classes_on_screen_and_the_error_colour():
+    image, predictions, truth = skip_scene()
+    explorer = widgets.SkipExplorer(image, predictions, truth, variant="fcn32s")
+
+    def legend():
+        [drawn] = explorer.figure().legends
+        return [text.get_text() for text in drawn.get_texts()]
+
+    assert legend() == ["Sky", "Car"]  # void is left bare, so it is not listed
+    explorer.controls["errors"].value = True
+    assert legend() == ["Sky", "Car", "wrong"]
+
+
 def test_skip_explorer_without_truth_shows_predictions_only():
     image, predictions, _ = skip_scene()
     explorer = widgets.SkipExplorer(image, predictions, opacity=0.3)

@@ -19,6 +19,7 @@ code runs on the TensorFlow, JAX and PyTorch backends. Introduced in
 
 from fcn_tutorial.models.backbones import (
     BACKBONES,
+    IMAGENET_ALPHAS,
     PREPROCESSING,
     SKIP_TAPS,
     imagenet_weights_available,
@@ -59,6 +60,7 @@ __all__ = [
     "PadToMultiple",
     "CropToReference",
     "BACKBONES",
+    "IMAGENET_ALPHAS",
     "SKIP_TAPS",
     "PREPROCESSING",
     "VARIANTS",

@@ -178,9 +178,12 @@ class SkipExplorer(Explorer):
     def _draw(self):
         height, width = self.state["shape"]
         panels = self.panels()
-        fig = viz.new_figure(5 * len(panels), 5 * height / width + 0.7, dpi=DPI)
+        fig_height = 5 * height / width + 1.4  # title above, legend below
+        fig = viz.new_figure(5 * len(panels), fig_height, dpi=DPI)
         axes = np.atleast_1d(fig.subplots(1, len(panels)))
-        fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.01, wspace=0.03)
+        fig.subplots_adjust(
+            left=0.01, right=0.99, top=1 - 0.45 / fig_height, bottom=0.8 / fig_height, wspace=0.03
+        )
         title = self.state["variant"]
         if self.state["pixel_accuracy"] is not None:
             title += (
@@ -192,7 +195,23 @@ class SkipExplorer(Explorer):
             ax.imshow(picture)
             ax.set_title(titles[key], fontsize=10)
             ax.set_axis_off()
+        fig.legend(handles=self._legend(), loc="lower center", ncol=6, fontsize=9, frameon=False)
         return fig
+
+    def _legend(self) -> list:
+        # The classes on screen (void stays bare, so it is not listed), and the error colour.
+        from matplotlib.patches import Patch
+
+        shown = [self.masks[self.state["variant"]]]
+        if self.state["truth"]:
+            shown.append(self.truth)
+        present = np.unique(np.concatenate([mask.ravel() for mask in shown]))
+        named = [int(k) for k in present if k < len(self.class_names)]
+        handles = viz.legend_handles(named, self.class_names, self.palette)
+        if self.state["errors"]:
+            colour = np.asarray(classes.ERROR_COLOUR, dtype=float) / 255
+            handles.append(Patch(facecolor=colour, edgecolor="black", linewidth=0.5, label="wrong"))
+        return handles
 
     def _describe(self):
         variant = self.state["variant"]

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 
 KERNEL_IDLE_TIMEOUT_S = 120  # a fresh kernel on a busy 2-core machine
-RUN_ALL_TIMEOUT_S = 240  # the slowest notebook, quick profile, with room to spare
+RUN_ALL_TIMEOUT_S = 600  # catches a hang: 06 took ~190 s on quiet cores, over 240 s on busy ones
 REDRAW_TIMEOUT_S = 30  # one round trip to the kernel and one matplotlib drawing
 SETTLED_AFTER_S = 0.4  # the image counts as settled once unchanged this long
 
