@@ -1,7 +1,8 @@
 """Set-up for everything pytest runs here, tests and notebooks alike (nbval included).
 
-The Keras backend, the notebooks' quick speed, TensorFlow's oneDNN kernels, and offline
-ImageNet weights: a copy of ``../shared/keras_home`` when it is beside the repository.
+The Keras backend, the notebooks' quick speed, TensorFlow's oneDNN kernels, offline
+ImageNet weights (a copy of ``../shared/keras_home`` when it is beside the repository), and
+a folder for the session's quick experiment runs.
 Here, not in ``tests/conftest.py``, so that ``pytest notebooks/05_...ipynb`` alone gets it.
 """
 
@@ -10,6 +11,8 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("FCN_TUTORIAL_SPEED", "quick")
@@ -26,3 +29,20 @@ if SHARED_KERAS_HOME.is_dir() and "FCN_TUTORIAL_TEST_KERAS_HOME" not in os.envir
     shutil.copytree(SHARED_KERAS_HOME, _copy, dirs_exist_ok=True)
     os.environ["KERAS_HOME"] = os.environ["FCN_TUTORIAL_TEST_KERAS_HOME"] = str(_copy)
     atexit.register(shutil.rmtree, _copy, ignore_errors=True)
+
+# The notebooks' quick runs (fcn_tutorial.workspace.quick_runs_folder), in one folder per
+# session: the browser suite's Run All trains them and nbval's run of the same notebook
+# reuses them, but no session sees the runs of older code.
+if "FCN_TUTORIAL_QUICK_RUNS" not in os.environ:
+    _runs = tempfile.mkdtemp(prefix="fcn-tutorial-quick-runs-")
+    os.environ["FCN_TUTORIAL_QUICK_RUNS"] = _runs
+    atexit.register(shutil.rmtree, _runs, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    # For `make test`'s two pytest-xdist workers (--dist loadgroup): a module's tests stay
+    # together, so its module-scoped fixtures are made once, and the notebooks stay with the
+    # browser suite, whose Run All trains the quick runs nbval then reuses from one folder.
+    for item in items:
+        together = item.path.suffix == ".ipynb" or "browser" in item.path.parts
+        item.add_marker(pytest.mark.xdist_group("notebooks" if together else item.path.name))

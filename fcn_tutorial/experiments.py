@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,7 +41,7 @@ from fcn_tutorial.training import (
     train,
     write_json,
 )
-from fcn_tutorial.workspace import tutorial_folder
+from fcn_tutorial.workspace import quick_runs_folder, tutorial_folder
 
 __all__ = [
     "EXPERIMENTS",
@@ -194,7 +193,9 @@ def run(
         name: ``"transfer"`` or ``"skips"``.
         speed: ``"quick"`` or ``"full"``; ``None`` reads ``FCN_TUTORIAL_SPEED``.
         out: the folder for the runs; ``None`` is :data:`RUNS_DIR` for ``full`` (so a
-            finished ``make results`` is reused) and a fresh temporary folder for ``quick``.
+            finished ``make results`` is reused) and
+            :func:`~fcn_tutorial.workspace.quick_runs_folder` for ``quick``: a notebook run
+            again, or the other experiment's FCN-8s, reuses what is there.
         verbose: passed to Keras' ``fit`` (0 silent, 1 progress bar, 2 a line per epoch).
         devices: ``TrainConfig.devices`` for every run (``None``: its default, ``"auto"``);
             a finished run is reused whatever devices trained it.
@@ -230,7 +231,7 @@ def run(
             "weights (connect once: Keras caches them in $KERAS_HOME/models) or use speed='quick'."
         )
     if out is None:
-        out = RUNS_DIR if speed == "full" else tempfile.mkdtemp(prefix="fcn-experiment-")
+        out = RUNS_DIR if speed == "full" else quick_runs_folder()
     out = Path(out)
     data = full_data() if speed == "full" else {}
     started = time.perf_counter()

@@ -36,6 +36,8 @@ __all__ = [
     "find_copy",
     "locate_tutorial",
     "tutorial_folder",
+    "QUICK_RUNS_ENV",
+    "quick_runs_folder",
     "shipped_files",
     "copy_tutorial",
 ]
@@ -134,6 +136,20 @@ def tutorial_folder() -> Path:
     See :func:`locate_tutorial` for how it is found; never inside the installed package.
     """
     return locate_tutorial()[0]
+
+
+QUICK_RUNS_ENV = "FCN_TUTORIAL_QUICK_RUNS"
+"""str: the environment variable that moves the notebooks' quick runs (the tests point it
+at a fresh folder per session, so no session reuses an older version's runs)."""
+
+
+def quick_runs_folder() -> Path:
+    """Where the notebooks' quick runs go: ``$FCN_TUTORIAL_QUICK_RUNS``, else the tutorial
+    folder's ``runs/notebooks-quick/``. A notebook run again reuses the finished runs it
+    finds there; delete the folder to train them afresh."""
+    if os.environ.get(QUICK_RUNS_ENV):
+        return Path(os.environ[QUICK_RUNS_ENV]).expanduser().resolve()
+    return tutorial_folder() / "runs" / "notebooks-quick"
 
 
 def shipped_files(root: str | os.PathLike | None = None) -> list[str]:

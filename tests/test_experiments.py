@@ -1,6 +1,7 @@
 """The experiments behind notebooks 05-06: reuse, resume, results files, and their freshness."""
 
 import json
+import shutil
 
 import pytest
 
@@ -27,8 +28,7 @@ TINY = {
 }
 
 
-@pytest.fixture
-def tiny(monkeypatch):
+def use_tiny_experiments(monkeypatch):
     """Two one-epoch experiments on 32x32 scenes that share one configuration."""
     monkeypatch.setitem(experiments.SETTINGS, "quick", TINY)
     monkeypatch.setattr(
@@ -41,8 +41,30 @@ def tiny(monkeypatch):
     )
 
 
-def test_a_run_is_reused_not_retrained(tiny, tmp_path):
-    first = experiments.run("a", speed="quick", out=tmp_path)
+@pytest.fixture
+def tiny(monkeypatch):
+    use_tiny_experiments(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def trained_a(tmp_path_factory):
+    """Experiment "a" trained once for the module: ``(runs folder, run's result)``.
+
+    Tests that change the folder work on a copy (:func:`copy_of`).
+    """
+    folder = tmp_path_factory.mktemp("trained-a")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_tiny_experiments(monkeypatch)
+        return folder, experiments.run("a", speed="quick", out=folder)
+
+
+def copy_of(trained_a, tmp_path):
+    shutil.copytree(trained_a[0], tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def test_a_run_is_reused_not_retrained(tiny, trained_a):
+    tmp_path, first = trained_a
     assert set(first["runs"]) == {"x", "y"}
     assert first["dataset"] == "synthetic" and first["num_train"] == 4
     x = first["runs"]["x"]
@@ -74,8 +96,8 @@ def test_without_imagenet_weights_the_quick_runs_start_random_and_say_so(tiny, t
         experiments.run("a", speed="full", out=tmp_path, pretrained=False)
 
 
-def test_changed_settings_train_again(tiny, tmp_path, monkeypatch):
-    experiments.run("a", speed="quick", out=tmp_path)
+def test_changed_settings_train_again(tiny, trained_a, tmp_path, monkeypatch):
+    copy_of(trained_a, tmp_path)
     monkeypatch.setitem(experiments.SETTINGS, "quick", {**TINY, "learning_rate": 5e-3})
     config = json.loads((tmp_path / "a" / "x" / "config.json").read_text())
     assert config["learning_rate"] == 1e-3
@@ -88,8 +110,11 @@ def test_changed_settings_train_again(tiny, tmp_path, monkeypatch):
     assert (aside / "best.keras").is_file()
 
 
-def test_the_command_writes_results_files(tiny, tmp_path, capsys):
-    code = main(["results", "a", "--speed", "quick", "--out", str(tmp_path / "res")])
+def test_the_command_writes_results_files(tiny, trained_a, tmp_path, capsys):
+    runs = str(copy_of(trained_a, tmp_path / "runs"))  # its finished runs are reused
+    code = main(
+        ["results", "a", "--speed", "quick", "--runs", runs, "--out", str(tmp_path / "res")]
+    )
     assert code == 0
     assert "a: val mean IU X" in capsys.readouterr().out
     written = experiments.load_results("a", tmp_path / "res")
@@ -122,9 +147,9 @@ def test_committed_results_match_the_code(name):
         assert not spec["run_dir"].startswith("/"), "run folders are stored repository-relative"
 
 
-def test_a_setting_added_later_at_its_default_keeps_old_runs(tiny, tmp_path):
+def test_a_setting_added_later_at_its_default_keeps_old_runs(tiny, trained_a, tmp_path):
     """A run made before TrainConfig grew a field is still reused (it ran at the default)."""
-    experiments.run("a", speed="quick", out=tmp_path)
+    copy_of(trained_a, tmp_path)
     path = tmp_path / "a" / "x" / "config.json"
     stored = json.loads(path.read_text())
     del stored["time_budget_s"]  # as a config.json written before the field existed

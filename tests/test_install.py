@@ -146,6 +146,16 @@ def test_lab_in_a_clone_opens_the_repository_notebooks(monkeypatch, capsys):
     assert code == 2 and "git checkout notebooks/" in capsys.readouterr().err
 
 
+def test_quick_runs_go_to_the_tutorial_folder_unless_the_environment_moves_them(
+    monkeypatch, tmp_path
+):
+    monkeypatch.delenv(workspace.QUICK_RUNS_ENV, raising=False)
+    monkeypatch.setenv(workspace.ENV, str(tmp_path / "tutorial"))
+    assert workspace.quick_runs_folder() == tmp_path / "tutorial" / "runs" / "notebooks-quick"
+    monkeypatch.setenv(workspace.QUICK_RUNS_ENV, str(tmp_path / "elsewhere"))
+    assert workspace.quick_runs_folder() == tmp_path / "elsewhere"
+
+
 def test_lab_copies_the_tutorial_into_its_folder_once_and_never_over_your_edits(
     tmp_path, monkeypatch, capsys
 ):

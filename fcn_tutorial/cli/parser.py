@@ -371,7 +371,9 @@ def _add_demo_commands(commands) -> None:
     )
     results.add_argument("--out", help="results folder (default: the tutorial folder's results/)")
     results.add_argument(
-        "--runs", help="runs folder (default: the tutorial folder's runs/results/)"
+        "--runs",
+        help="runs folder (default: the tutorial folder's runs/results/, or at --speed quick "
+        "its runs/notebooks-quick/)",
     )
     _devices_option(results)
 
