@@ -26,6 +26,9 @@ export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # TensorFlow enables oneDNN only on some CPUs; without it dilated transposed convolutions fail.
 export TF_ENABLE_ONEDNN_OPTS ?= 1
+# pytest-xdist workers for make test: two keep both of CI's cores busy (one traces a graph
+# while the other computes); TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: lab test test-fast chromium lint unit notebooks figures results demo clean
 
@@ -50,13 +53,13 @@ lab: $(INSTALLED)
 test: $(INSTALLED) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	FCN_TUTORIAL_SPEED=quick $(BIN)/python -m pytest tests notebooks
+	FCN_TUTORIAL_SPEED=quick $(BIN)/python -m pytest -n $(TEST_WORKERS) tests notebooks
 
 ## A few minutes: lint and the unit tests that train nothing (no notebooks, no browser).
 test-fast: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	FCN_TUTORIAL_SPEED=quick $(BIN)/python -m pytest tests -m "not slow"
+	FCN_TUTORIAL_SPEED=quick $(BIN)/python -m pytest -n $(TEST_WORKERS) tests -m "not slow"
 
 # tests/browser drives Debian's Chromium, never Playwright's own download. As root, install
 # it when missing (apt-get update only if the first try fails); otherwise those tests skip.

@@ -39,10 +39,16 @@ if "FCN_TUTORIAL_QUICK_RUNS" not in os.environ:
     atexit.register(shutil.rmtree, _runs, ignore_errors=True)
 
 
-def pytest_collection_modifyitems(config, items):
-    # For `make test`'s two pytest-xdist workers (--dist loadgroup): a module's tests stay
-    # together, so its module-scoped fixtures are made once, and the notebooks stay with the
-    # browser suite, whose Run All trains the quick runs nbval then reuses from one folder.
-    for item in items:
-        together = item.path.suffix == ".ipynb" or "browser" in item.path.parts
-        item.add_marker(pytest.mark.xdist_group("notebooks" if together else item.path.name))
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent without it
+def pytest_xdist_make_scheduler(config, log):
+    """`make test`'s two pytest-xdist workers take whole units of work: one test module (so
+    its module-scoped fixtures are made once), or all the notebooks with the browser suite,
+    whose Run All trains the quick runs that nbval then reuses from one folder."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndNotebooks(LoadScopeScheduling):
+        def _split_scope(self, nodeid):  # as xdist's own loadfile and loadgroup choose theirs
+            path = nodeid.split("::")[0]
+            return "notebooks" if path.startswith(("notebooks/", "tests/browser/")) else path
+
+    return ModulesAndNotebooks(config, log)

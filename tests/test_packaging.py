@@ -90,7 +90,9 @@ def test_readme_quickstart_has_exactly_the_two_commands_and_ci_calls_the_test_on
     assert re.search(r"^make test$", ci, re.M)
     makefile = (ROOT / "Makefile").read_text()
     assert "export KERAS_BACKEND ?= tensorflow" in makefile
-    assert re.search(r"^test: .*\n(\t.*\n)*\t.*pytest tests notebooks", makefile, re.M)
+    assert re.search(
+        r"^test: .*\n(\t.*\n)*\t.*pytest -n \$\(TEST_WORKERS\) tests notebooks", makefile, re.M
+    )
 
 
 def test_cli_lists_its_commands():

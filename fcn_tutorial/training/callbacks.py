@@ -72,14 +72,15 @@ class Checkpoints(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
-        score = logs.get("val_mean_iu", -math.inf)
-        if score > self.best:
-            self.best = score
-            self.run.save_model(self.model, "best.keras")
+        improved = logs.get("val_mean_iu", -math.inf) > self.best
+        if improved:
+            self.best = logs["val_mean_iu"]
         # Seconds per epoch (validation included) survive a resume: the summary adds them up.
         seconds = round(time.perf_counter() - self._started, 2)
         self.history.append({"epoch": epoch + 1, **logs, "seconds": seconds})
         self.run.save_model(self.model, "last.keras")
+        if improved:  # the same weights and optimizer: copied, not serialised twice
+            self.run.copy_model("last.keras", "best.keras")
         # state.json after last.keras: whichever epoch it names, last.keras is that far
         # along (the logs follow it, so they never name an epoch a resume would redo).
         state = {

@@ -27,6 +27,7 @@ import datetime
 import io
 import json
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -169,6 +170,15 @@ class Run:
         path = self.file(name)
         temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
         model.save(temporary)
+        os.replace(temporary, path)
+        return path
+
+    def copy_model(self, source: str, name: str) -> Path:
+        """Copy the run's ``source`` checkpoint to ``name`` atomically: the same model as
+        saving it again, in a file copy's time instead of a second serialisation."""
+        path = self.file(name)
+        temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+        shutil.copyfile(self.file(source), temporary)
         os.replace(temporary, path)
         return path
 
