@@ -324,3 +324,23 @@ def test_version_and_python_dash_m(tmp_path):
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == f"fcn-tutorial {fcn_tutorial.__version__}"
+
+
+def test_notebooks_are_named_by_file_name_stem_or_number(monkeypatch, capsys):
+    import fcn_tutorial.notebooks
+
+    ran = []
+    monkeypatch.setattr(fcn_tutorial.notebooks, "execute_notebook", ran.append)
+    folder = fcn_tutorial.notebooks.NOTEBOOKS
+    assert (
+        cli.main(["notebooks", "03_pooling", "05", str(folder / "01_segmentation_intro.ipynb")])
+        == 0
+    )
+    assert [p.name for p in ran] == [
+        "03_pooling.ipynb", "05_transfer_learning.ipynb", "01_segmentation_intro.ipynb"
+    ]  # fmt: skip
+    assert cli.main(["notebooks", "pooling"]) == 2
+    assert "no notebook 'pooling': name a file, or one of 01_segmentation_intro" in (
+        capsys.readouterr().err
+    )
+    assert not ran[3:]

@@ -113,7 +113,7 @@ def lab(args) -> int:
 def notebooks(args) -> int:
     from fcn_tutorial.notebooks import NOTEBOOKS, execute_notebook, notebook_paths
 
-    paths = [Path(name) for name in args.names] or notebook_paths()
+    paths = [_notebook_path(name, notebook_paths()) for name in args.names] or notebook_paths()
     if not paths:
         raise FileNotFoundError(
             f"no notebooks in {NOTEBOOKS}: copy them with `fcn-tutorial lab --copy-only` and "
@@ -123,6 +123,20 @@ def notebooks(args) -> int:
         print(f"executing {path.name} ...", flush=True)
         execute_notebook(path)
     return 0
+
+
+def _notebook_path(name: str, known: list[Path]) -> Path:
+    # A file, or one of the tutorial's notebooks by name, stem or number: "03_pooling.ipynb",
+    # "03_pooling", "03".
+    if Path(name).is_file():
+        return Path(name)
+    found = [p for p in known if name in (p.name, p.stem) or p.stem.startswith(f"{name}_")]
+    if len(found) == 1:
+        return found[0]
+    raise FileNotFoundError(
+        f"no notebook {name!r}: name a file, or one of {', '.join(p.stem for p in known)} "
+        "(its number is enough, e.g. 03)."
+    )
 
 
 def figures(args) -> int:

@@ -129,10 +129,12 @@ def _add_notebook_commands(commands) -> None:
         "Run notebooks top to bottom in place, so their saved outputs are fresh: the "
         "tutorial folder's notebooks/ (the repository's in a clone; `fcn-tutorial info` "
         "names it).",
-        ("fcn-tutorial notebooks", "fcn-tutorial notebooks notebooks/03_pooling.ipynb"),
+        ("fcn-tutorial notebooks", "fcn-tutorial notebooks 03_pooling 05"),
     )
     notebooks.add_argument(
-        "names", nargs="*", help="notebook paths (default: all of notebooks/, in order)"
+        "names",
+        nargs="*",
+        help="notebook files, or names or numbers in notebooks/ (default: all, in order)",
     )
 
     figures = _command(
