@@ -113,7 +113,8 @@ def lab(args) -> int:
 def notebooks(args) -> int:
     from fcn_tutorial.notebooks import NOTEBOOKS, execute_notebook, notebook_paths
 
-    paths = [_notebook_path(name, notebook_paths()) for name in args.names] or notebook_paths()
+    known = notebook_paths()
+    paths = [_notebook_path(name, known) for name in args.names] or known
     if not paths:
         raise FileNotFoundError(
             f"no notebooks in {NOTEBOOKS}: copy them with `fcn-tutorial lab --copy-only` and "

@@ -167,18 +167,20 @@ class Run:
 
     def save_model(self, model, name: str) -> Path:
         """Save ``model`` as the run's ``name`` (``best.keras``, ``last.keras``) atomically."""
-        path = self.file(name)
-        temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-        model.save(temporary)
-        os.replace(temporary, path)
-        return path
+        return self._write_model(name, model.save)
 
     def copy_model(self, source: str, name: str) -> Path:
         """Copy the run's ``source`` checkpoint to ``name`` atomically: the same model as
         saving it again, in a file copy's time instead of a second serialisation."""
+        return self._write_model(
+            name, lambda temporary: shutil.copyfile(self.file(source), temporary)
+        )
+
+    def _write_model(self, name: str, write) -> Path:
+        # As write_text does, but Keras wants the .keras suffix on the temporary file too.
         path = self.file(name)
         temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-        shutil.copyfile(self.file(source), temporary)
+        write(temporary)
         os.replace(temporary, path)
         return path
 
