@@ -309,6 +309,25 @@ def test_a_run_is_never_deleted_and_overwrite_moves_it_aside(finished_run, tmp_p
     assert json.loads((copy / "state.json").read_text())["epoch"] == 1  # the new run
 
 
+def test_a_resume_with_other_settings_is_refused_naming_them(finished_run, tmp_path, capsys):
+    """A resume took whatever settings it was given and went on silently: a run neither
+    the old one nor the new. Only how far it goes (epochs, a time budget) may change."""
+    finished_out, _ = finished_run
+    copy = tmp_path / "R"
+    shutil.copytree(finished_out, copy)
+    before = {p.name: p.read_bytes() for p in copy.iterdir()}
+    with pytest.raises(ValueError, match=r"learning_rate=0\.5 \(the run has 0\.002\)\."):
+        training.train(out=str(copy), resume=True, **{**TINY, "learning_rate": 0.5})
+    with pytest.raises(ValueError, match=r"batch_size=4 \(the run has 8\), seed=4 \(the"):
+        training.train(out=str(copy), resume=True, **{**TINY, "seed": 4, "batch_size": 4})
+    code = cli.main(["train", *SMALL, "--learning-rate", "0.5", "--out", str(copy), "--resume"])
+    _one_line_error(capsys, code, "--learning-rate 0.5 (the run has 0.002)", "--overwrite")
+    assert {p.name: p.read_bytes() for p in copy.iterdir()} == before
+
+    longer = training.train(out=str(copy), resume=True, **{**TINY, "epochs": 3})
+    assert longer["initial_epoch"] == 2 and len(longer["history"]) == 3
+
+
 @pytest.mark.parametrize("damage", ["last.keras truncated", "state.json broken"])
 def test_a_damaged_checkpoint_is_named_with_the_fix(finished_run, tmp_path, capsys, damage):
     """Issue 14: a truncated last.keras said "File not found" for a file that exists, a

@@ -407,3 +407,6 @@ def test_legend_handles():
     np.testing.assert_allclose(kitti[1].get_facecolor()[:3], KITTI_PALETTE[1] / 255)
     with pytest.raises(ValueError, match="one each"):
         viz.legend_handles([0], labels=["a", "b"])
+    *_, wrong = viz.legend_handles([CAR], wrong="error")
+    assert wrong.get_label() == "error"
+    np.testing.assert_allclose(wrong.get_facecolor()[:3], np.asarray(ERROR_COLOUR) / 255)

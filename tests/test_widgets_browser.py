@@ -164,6 +164,20 @@ def test_views_draw_different_pictures(predicted):
     assert len(set(pictures.values())) == 4
 
 
+def test_the_errors_view_lists_the_error_colour_in_its_legend(predicted):
+    """Every class map has its legend: the errors panel's cyan was in none."""
+    browser, _, _ = predicted
+
+    def legend(view):
+        browser.controls["view"].value = view
+        [drawn] = browser.figure().legends
+        patches = zip(drawn.get_texts(), drawn.legend_handles, strict=True)
+        return {text.get_text(): patch.get_facecolor()[:3] for text, patch in patches}
+
+    assert "wrong" not in legend("side by side")
+    np.testing.assert_allclose(legend("errors")["wrong"], np.asarray(ERROR_COLOUR) / 255)
+
+
 def test_hidden_classes_leave_their_errors_unpainted_but_scored(predicted, scenes):
     browser, _, pixel = predicted
     browser.controls["index"].value = 1

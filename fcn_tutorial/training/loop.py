@@ -57,20 +57,21 @@ def train(
     ever deleted. Temporary files a killed run left are removed.
 
     Resume: with ``resume=True`` and a run in ``out`` that can be resumed, training
-    continues at the epoch after the last checkpoint, to ``epochs``, and ends where the
-    uninterrupted run would have: bit for bit on CPU with the TensorFlow backend (the
-    same final weights and every logged loss and score; ``tests/test_training.py``
-    checks it on the quick profile). What makes it so: the weights, batch-norm
-    statistics and optimizer state (moments, step count and so the schedule's place)
-    come back from ``last.keras``; dropout's random state (which ``.keras`` files leave
-    out) from ``state.json``; the data order and augmentation depend on
-    ``(seed, epoch)`` only, and ``fit`` does not shuffle the batches (Keras would, from
-    Python's global random state, which a restart re-seeds). On a GPU, cuDNN and XLA may
-    sum floats in another order from one run to the next, resumed or not: expect the
-    same up to float rounding (about 1e-6 relative per step, growing with training), as
-    for two uninterrupted runs there. JAX and PyTorch restore the same state and are
-    not tested bit for bit. An epoch cut off halfway (a kill, or ``time_budget_s``) is
-    redone from its start.
+    continues at the epoch after the last checkpoint, to ``epochs`` (with the run's own
+    settings: only ``epochs`` and ``time_budget_s`` may change, another is refused,
+    named), and ends where the uninterrupted run would have: bit for bit on CPU with the
+    TensorFlow backend (the same final weights and every logged loss and score;
+    ``tests/test_training.py`` checks it on the quick profile). What makes it so: the
+    weights, batch-norm statistics and optimizer state (moments, step count and so the
+    schedule's place) come back from ``last.keras``; dropout's random state (which
+    ``.keras`` files leave out) from ``state.json``; the data order and augmentation
+    depend on ``(seed, epoch)`` only, and ``fit`` does not shuffle the batches (Keras
+    would, from Python's global random state, which a restart re-seeds). On a GPU, cuDNN
+    and XLA may sum floats in another order from one run to the next, resumed or not:
+    expect the same up to float rounding (about 1e-6 relative per step, growing with
+    training), as for two uninterrupted runs there. JAX and PyTorch restore the same
+    state and are not tested bit for bit. An epoch cut off halfway (a kill, or
+    ``time_budget_s``) is redone from its start.
 
     Shapes: every training batch has one height and width (``crop_size``, or the images'
     own size; see :class:`~fcn_tutorial.datasets.SegmentationSequence`), so TensorFlow's
@@ -95,8 +96,9 @@ def train(
     Raises:
         ValueError: for an unknown dataset, backbone, variant or profile, a setting that
             cannot train (naming it), bad data (naming the file), an ``out`` that holds a
-            run (naming ``resume`` and ``overwrite``), a damaged checkpoint or
-            ``state.json`` (naming it and the fix), or a loss that became NaN
+            run (naming ``resume`` and ``overwrite``), a resume with other settings than
+            the run's (naming them), a damaged checkpoint or ``state.json`` (naming it
+            and the fix), or a loss that became NaN
             (:class:`~fcn_tutorial.training.callbacks.NonFiniteLossError`).
         FileNotFoundError: for missing data folders.
         WeightsUnavailableError: when ImageNet weights cannot be had.
@@ -237,6 +239,7 @@ def _check_out(config: TrainConfig, run: Run) -> dict | None:
         state = run.read_state()
         if not zipfile.is_zipfile(run.file("last.keras")):
             run.load_last()  # raises, naming the file and the fix
+        run.check_resume(config)
         return state
     if config.resume and run.holds_run():
         raise ValueError(

@@ -40,6 +40,11 @@ __all__ = ["Run", "write_json", "write_text", "json_default"]
 # The files that make a folder hold a run: each is written only after an epoch ends.
 _RUN_FILES = ("state.json", "last.keras", "best.keras", "summary.json")
 
+# The settings a resumed run may change: how far it goes. More epochs keep the first
+# run's learning-rate schedule, which comes back with the optimizer from last.keras.
+RESUMABLE = ("epochs", "time_budget_s")
+"""tuple[str, ...]: the :class:`TrainConfig` fields a resumed run may change."""
+
 
 def json_default(value):
     """``json.dumps(default=...)`` for NumPy numbers and arrays, tuples, sets and paths."""
@@ -126,16 +131,53 @@ class Run:
         ``config.json``; the run used that field's default, so it still matches a config
         that leaves the field at its default.
         """
+        return self.differences(config) == {}
+
+    def differences(self, config: TrainConfig) -> dict | None:
+        """``{field: (this run's value, config's value)}`` for every setting that decides
+        the numbers and differs; ``None`` without a ``config.json`` this version can read.
+
+        A field added to :class:`TrainConfig` after the run was made counts as its default.
+        """
         stored = _read_json(self.file("config.json"))
         if stored is None:
-            return False
+            return None
         defaults = TrainConfig().comparable()
         known = {k: v for k, v in stored.items() if k in defaults}
         try:
             theirs = TrainConfig(**{**dataclasses.asdict(TrainConfig()), **known}).comparable()
         except ValueError:  # a config.json this version cannot read
-            return False
-        return theirs == config.comparable()
+            return None
+        ours = config.comparable()
+        return {key: (theirs[key], ours[key]) for key in ours if theirs[key] != ours[key]}
+
+    def check_resume(self, config: TrainConfig) -> None:
+        """Refuse to continue this run with settings other than its own (see :data:`RESUMABLE`).
+
+        A resumed run that silently took new settings would be neither the old run nor
+        the new one.
+
+        Raises:
+            ValueError: naming each setting that differs, and the fixes.
+        """
+        differences = self.differences(config)
+        if differences is None:
+            raise ValueError(
+                f"{self.file('config.json')} is missing or unreadable, so resuming cannot "
+                "check the settings: restore the file, or pass overwrite=True instead of "
+                "resume=True to move the run aside and start again."
+            )
+        for key in RESUMABLE:
+            differences.pop(key, None)
+        if differences:
+            changed = ", ".join(
+                f"{k}={new!r} (the run has {old!r})" for k, (old, new) in differences.items()
+            )
+            raise ValueError(
+                f"{self.path} was started with other settings: {changed}. Resume with the "
+                "run's own settings, or pass overwrite=True instead of resume=True to move "
+                "the run aside and start again, or another out= folder."
+            )
 
     def is_finished(self, config: TrainConfig | None = None) -> bool:
         """Whether every epoch ran and a summary was written (for ``config``, if given)."""

@@ -106,6 +106,7 @@ def legend_handles(
     class_names: Sequence[str] = CLASS_NAMES,
     palette=PALETTE,
     labels: Sequence[str] | None = None,
+    wrong: str | None = None,
 ) -> list:
     """Coloured patches for ``fig.legend(handles=...)``, one per class.
 
@@ -115,6 +116,8 @@ def legend_handles(
         palette: ``(C', 3) uint8`` colours, row ``i`` for label ``i``.
         labels: the text of each patch, in place of the class names (e.g. with the
             class's share of the pixels, ``"Road 31%"``).
+        wrong: with a text (``"wrong"``), one more patch in :data:`classes.ERROR_COLOUR`,
+            for a map that paints its errors (``paint_labels(..., wrong=...)``).
 
     Returns:
         list of ``matplotlib.patches.Patch``.
@@ -126,6 +129,8 @@ def legend_handles(
     Example:
         >>> [patch.get_label() for patch in legend_handles([0, 3, VOID])]
         ['Sky', 'Road', 'void']
+        >>> [patch.get_label() for patch in legend_handles([3], wrong="wrong")]
+        ['Road', 'wrong']
     """
     from matplotlib.patches import Patch
 
@@ -139,12 +144,11 @@ def legend_handles(
         names.append(class_names[i] if i < len(class_names) else "void")
     if labels is not None and len(labels) != len(names):
         raise ValueError(f"got {len(labels)} labels for {len(names)} classes: pass one each.")
+    colours = [palette[i] for i in ids] + ([ERROR_COLOUR] if wrong else [])
+    texts = (names if labels is None else list(labels)) + ([wrong] if wrong else [])
     return [
         Patch(
-            facecolor=np.asarray(palette[i], dtype=float) / 255.0,
-            edgecolor="black",
-            linewidth=0.5,
-            label=name if labels is None else labels[k],
+            facecolor=np.asarray(colour, float) / 255, edgecolor="black", linewidth=0.5, label=text
         )
-        for k, (i, name) in enumerate(zip(ids, names))
+        for colour, text in zip(colours, texts, strict=True)
     ]

@@ -6,9 +6,8 @@ Introduced in ``07_self_driving_demo.ipynb`` (the demo's training and its galler
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.patches import Patch
 
-from fcn_tutorial.classes import CLASS_NAMES, ERROR_COLOUR
+from fcn_tutorial.classes import CLASS_NAMES
 from fcn_tutorial.scores import wrong_pixels
 from fcn_tutorial.viz.core import new_figure
 from fcn_tutorial.viz.labels import legend_handles, paint_labels
@@ -77,9 +76,7 @@ def plot_gallery(
             ax.imshow(np.asarray(picture).astype(np.uint8))
             ax.set_title(title, fontsize=12)
             ax.axis("off")
-    handles = legend_handles(class_names=class_names)
-    handles.append(Patch(facecolor=np.asarray(ERROR_COLOUR) / 255, edgecolor="black",
-                         label="error"))  # fmt: skip
+    handles = legend_handles(class_names=class_names, wrong="error")
     fig.legend(handles=handles, loc="lower center", ncol=6, fontsize=11, frameon=False)
     bottom = 0.8 / (2.9 * 2 * count + 0.8) + 0.02
     fig.subplots_adjust(left=0.01, right=0.99, top=0.97, bottom=bottom, wspace=0.03, hspace=0.2)

@@ -280,6 +280,7 @@ class SegmentationBrowser(Explorer):
             self.class_names,
             self.palette,
             labels=[f"{name} {100 * counts[name] / total:.0f}%" for name in listed],
+            wrong="wrong" if "errors" in VIEW_PANELS[self.state["view"]] else None,
         )
         if handles:
             fig.legend(

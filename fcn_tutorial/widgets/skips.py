@@ -200,18 +200,13 @@ class SkipExplorer(Explorer):
 
     def _legend(self) -> list:
         # The classes on screen (void stays bare, so it is not listed), and the error colour.
-        from matplotlib.patches import Patch
-
         shown = [self.masks[self.state["variant"]]]
         if self.state["truth"]:
             shown.append(self.truth)
         present = np.unique(np.concatenate([mask.ravel() for mask in shown]))
         named = [int(k) for k in present if k < len(self.class_names)]
-        handles = viz.legend_handles(named, self.class_names, self.palette)
-        if self.state["errors"]:
-            colour = np.asarray(classes.ERROR_COLOUR, dtype=float) / 255
-            handles.append(Patch(facecolor=colour, edgecolor="black", linewidth=0.5, label="wrong"))
-        return handles
+        wrong = "wrong" if self.state["errors"] else None
+        return viz.legend_handles(named, self.class_names, self.palette, wrong=wrong)
 
     def _describe(self):
         variant = self.state["variant"]
