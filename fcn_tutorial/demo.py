@@ -10,7 +10,8 @@ a finished run), evaluates, and writes what a reader wants to see into the run's
 Train on train (367 images); choose the checkpoint, and every setting, on val (101);
 score that checkpoint on test (233) once. Val is every second frame of one clip of
 ``0016E5``, the same street as training frames seconds away, so it flatters; test is
-``Seq05VD``, a drive the training set never saw, and ``0001TP`` at dusk.
+``Seq05VD``, a drive the training set never saw, and ``0001TP`` at dusk, the minute of
+that drive right after the training set's 62 frames of it.
 
 The pieces are separate functions so ``07_self_driving_demo.ipynb`` can show each step:
 :func:`check_hardware`, :func:`demo_config`, :func:`find_data`, :func:`score_protocol`,
@@ -289,8 +290,8 @@ def drive_frames(config: TrainConfig, count: int = 24) -> tuple[np.ndarray, np.n
 
 
 def _test_split(config: TrainConfig):
-    # CamVid's test split: two drives the training set never saw (Seq05VD, 0001TP at
-    # dusk). Synthetic scenes draw a test set of their own with another seed.
+    # CamVid's test split: Seq05VD, a drive the training set never saw, and the minute of
+    # 0001TP (dusk) after training's. Synthetic scenes draw a test set with another seed.
     if config.dataset == "camvid":
         return datasets.load_split("camvid", "test", root=config.data_root, download=False)
     size = config.image_size or (360, 480)

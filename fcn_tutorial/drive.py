@@ -1,7 +1,8 @@
 """The drive: a trained FCN labelling CamVid's test drives, frame after frame, as an MP4.
 
-CamVid's test split is two real drives the training set never saw: ``Seq05VD`` (171
-frames, daylight) and ``0001TP`` (62 frames, at dusk); their file names
+CamVid's test split is two stretches of real driving: ``Seq05VD`` (171 frames, daylight,
+a drive the training set never saw) and ``0001TP`` (62 frames at dusk, one a second: the
+minute of that drive right after the training set's 62 frames of it); their file names
 (``Seq05VD_f00000.png`` ...) put the frames in driving order. :func:`render_drive` labels
 them one at a time and writes each frame as three panels (camera | prediction | errors
 against the labels) with a frame counter, the frame's mean IU, a sparkline of it so far
@@ -46,7 +47,7 @@ __all__ = [
 
 SEQUENCES = {
     "Seq05VD": "171 frames of a daytime drive the training set never saw",
-    "0001TP": "62 frames at dusk",
+    "0001TP": "62 frames at dusk, the minute after the training set's 62 of this drive",
 }
 """dict: CamVid's test drives, by the prefix of their file names, in the demo's order."""
 DRIVE_FPS = 4

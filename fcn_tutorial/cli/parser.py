@@ -256,7 +256,8 @@ def _add_model_commands(commands) -> None:
         "the paper's four metrics and IU table",
         "Score a trained model on a dataset split: pixel accuracy, mean accuracy, mean IU, "
         "frequency weighted IU and each class's IU. Choose checkpoints and settings on val; "
-        "score the chosen model on test (CamVid's 233 images of two other drives) once.",
+        "score the chosen model on test once (CamVid's 233 images: Seq05VD, a drive training "
+        "never saw, and the minute of the dusk drive 0001TP after training's).",
         (
             "fcn-tutorial evaluate --model runs/quick/best.keras --dataset synthetic",
             "fcn-tutorial evaluate --model runs/camvid/best.keras --dataset camvid --split val",
