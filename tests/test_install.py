@@ -8,10 +8,15 @@ empty working directory, as a learner who never cloned the repository would.
 import ast
 import json
 import os
+import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tarfile
+import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -310,9 +315,58 @@ def test_a_wheel_works_without_the_clone_and_writes_only_outside_site_packages(
         found["quoted"]
         == json.loads((ROOT / "results/demo.json").read_text())["metrics"]["mean_iu"]
     )
+    # JupyterLab itself, started by the installed command on the copied folder, serves.
+    url, served = _lab_url_and_status([script, "lab", "--no-browser"], work, env)
+    assert served == 200, url
     # Nothing was written into the installed package.
     after = sorted(p for p in target.rglob("*") if "__pycache__" not in p.parts)
     assert after == installed
+
+
+def _lab_url_and_status(command: list, cwd: Path, env: dict) -> tuple[str, int]:
+    # Start `fcn-tutorial lab` on a free port, read the URL it prints, ask it for the page,
+    # stop it (its whole process group: the command execs into JupyterLab).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    url, lines = None, []
+    try:
+        deadline = time.time() + 180
+        while url is None and time.time() < deadline and server.poll() is None:
+            line = server.stdout.readline()
+            lines.append(line)
+            found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=\w+", line)
+            url = found.group(0) if found else None
+        assert url, "".join(lines)[-3000:]
+        # Jupyter prints the URL a moment before its socket listens.
+        for _ in range(30):
+            try:
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    return url, response.status
+            except urllib.error.URLError as error:
+                if not isinstance(error.reason, ConnectionRefusedError):
+                    raise
+                time.sleep(1)
+        raise AssertionError(f"nothing answered at {url}")
+    finally:
+        if os.name == "nt":
+            server.terminate()
+        else:
+            os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def test_setup_py_ships_the_folders_and_patterns_the_workspace_copies():

@@ -267,6 +267,7 @@ def _one_line_error(capsys, code, *needles):
         (["--num-classes", "13"], "--num-classes 13 is read only for --dataset 'folder'"),
         (["--void-index", "3"], "--void-index 3: synthetic's void label is 11"),
         (["--epochs", "0"], "--epochs 0: pass at least 1"),
+        (["--batch-size", "0"], "--batch-size 0: pass at least 1"),
     ],
 )
 def test_a_setting_that_cannot_train_is_refused_at_the_door(tmp_path, capsys, flags, needle):
@@ -291,6 +292,20 @@ def _command(*argv, timeout=300):
     )
     lines = [line for line in result.stderr.splitlines() if not NATIVE_LOG.match(line)]
     return result, lines
+
+
+def test_the_quick_profile_trains_where_it_crashed(tmp_path):
+    """Issue 14, the first case as reported: `--profile quick --seed 10` and 360x480 images
+    ended in TensorFlow's "generator yielded an element of shape (8, 96, 128, 3) where an
+    element of shape (None, 128, 160, 3) was expected" (then often hung). Seed 10 with
+    the quick profile's own scaling, at the size of the second report, for one epoch."""
+    out = tmp_path / "q10"
+    argv = ["train", "--profile", "quick", "--seed", "10", "--weights", "none", "--epochs", "1"]
+    argv += ["--num-train", "8", "--num-val", "4", "--size", "360x480", "--out", str(out)]
+    result, _ = _command(*argv)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert json.loads((out / "summary.json").read_text())["config"]["seed"] == 10
 
 
 def test_a_run_is_never_deleted_and_overwrite_moves_it_aside(finished_run, tmp_path):
