@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from fcn_tutorial import datasets, drive, hardware, speed, viz
+from fcn_tutorial.files import replacing
 from fcn_tutorial.models import imagenet_weights_available
 from fcn_tutorial.training import (
     FLIP,
@@ -464,7 +465,6 @@ def drive_figure(path: str | os.PathLike, run_dir: str | os.PathLike = RUN_DIR) 
     source = Path(run_dir) / f"drive{path.suffix}"
     if not source.is_file():
         raise FileNotFoundError(f"no {source}: run `make demo` (or demo.run_demo()) first.")
-    temporary = path.with_name(f".{path.name}.tmp")
-    shutil.copyfile(source, temporary)
-    os.replace(temporary, path)
+    with replacing(path) as temporary:
+        shutil.copyfile(source, temporary)
     return path

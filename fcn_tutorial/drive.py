@@ -23,11 +23,11 @@ pages that cannot play video::
 from __future__ import annotations
 
 import math
-import os
 import time
 from pathlib import Path
 
 from fcn_tutorial import datasets
+from fcn_tutorial.files import replacing
 from fcn_tutorial.predict import image_inputs
 from fcn_tutorial.scores import per_image_mean_iu
 from fcn_tutorial.training import predict_masks
@@ -121,18 +121,17 @@ def save_preview(pictures: list, path, fps: float, limit: int = PREVIEW_LIMIT) -
     Every second picture is dropped (and the frame time doubled) until it fits.
     """
     path = Path(path)
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.webp")
-    step = 1
-    while True:
-        chosen = pictures[::step]
-        chosen[0].save(
-            temporary, format="WEBP", save_all=True, append_images=chosen[1:],
-            duration=round(1000 * step / fps), loop=0, quality=60, method=4,
-        )  # fmt: skip
-        if temporary.stat().st_size <= limit or len(chosen) <= 2:
-            break
-        step *= 2
-    os.replace(temporary, path)
+    with replacing(path) as temporary:
+        step = 1
+        while True:
+            chosen = pictures[::step]
+            chosen[0].save(
+                temporary, format="WEBP", save_all=True, append_images=chosen[1:],
+                duration=round(1000 * step / fps), loop=0, quality=60, method=4,
+            )  # fmt: skip
+            if temporary.stat().st_size <= limit or len(chosen) <= 2:
+                break
+            step *= 2
     return path
 
 

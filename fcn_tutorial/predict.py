@@ -16,7 +16,6 @@ the labels are the ones the whole image would get.
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -27,6 +26,7 @@ from fcn_tutorial import viz
 from fcn_tutorial.classes import KITTI_PALETTE, PALETTE
 from fcn_tutorial.datasets import read_image
 from fcn_tutorial.datasets.folders import IMAGE_SUFFIXES
+from fcn_tutorial.files import replacing
 from fcn_tutorial.models import receptive_reach
 from fcn_tutorial.training import check_model, load_model, predict_masks
 
@@ -258,9 +258,8 @@ def _make_folders(output: Path, overlay: bool) -> None:
 def _save_png(array: np.ndarray, path: Path) -> None:
     from PIL import Image
 
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.png")
-    Image.fromarray(array).save(temporary, format="PNG")
-    os.replace(temporary, path)
+    with replacing(path) as temporary:
+        Image.fromarray(array).save(temporary, format="PNG")
 
 
 def _print_error(line: str) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from fcn_tutorial import viz
 from fcn_tutorial.classes import KITTI_PALETTE, PALETTE
+from fcn_tutorial.files import temporary_path
 from fcn_tutorial.training import check_model, load_model, predict_masks
 
 __all__ = [
@@ -153,7 +154,9 @@ class VideoWriter:
     def __enter__(self) -> VideoWriter:
         import imageio_ffmpeg
 
-        self.temporary = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp.mp4")
+        # Written whole or not at all, as files.replacing does; here the file must also
+        # hold a frame, and ffmpeg is closed before the rename.
+        self.temporary = temporary_path(self.path)
         cap = []
         if self.max_bitrate:
             # A capped constant-quality stream: x264 lowers quality only where it must.

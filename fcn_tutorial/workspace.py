@@ -25,6 +25,7 @@ import shutil
 from pathlib import Path
 
 from fcn_tutorial import __version__
+from fcn_tutorial.files import replacing
 
 __all__ = [
     "ENV",
@@ -178,9 +179,8 @@ def _read_marker(folder: Path) -> dict:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    with replacing(path) as temporary:
+        temporary.write_bytes(data)
 
 
 def _plan(source: Path, target: Path, recorded: str | None, refresh: bool) -> str:

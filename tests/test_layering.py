@@ -15,6 +15,7 @@ LAYERS = {
     "fcn_tutorial": 0,  # the package itself: version and the notebooks' speed switch
     "fcn_tutorial.arithmetic": 0,
     "fcn_tutorial.workspace": 0,  # where the notebooks, figures, results and runs live
+    "fcn_tutorial.files": 0,  # files written whole or not at all
     "fcn_tutorial.reference": 1,
     "fcn_tutorial.scores": 1,
     "fcn_tutorial.classes": 1,

@@ -1,5 +1,7 @@
 """Video in and out (fcn_tutorial.video), the drive MP4 (fcn_tutorial.drive), flip averaging."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -40,13 +42,16 @@ def test_a_written_video_reads_back_as_h264_with_its_frames(clip):
     )
 
 
-def test_predict_labels_a_video_as_it_labels_the_same_decoded_frames(model_path, clip, tmp_path):
+def test_predict_labels_a_video_as_it_labels_the_same_decoded_frames(
+    model_path, clip, tmp_path, capsys
+):
     out = tmp_path / "labelled.mp4"
     code = main(
         ["predict", "--model", str(model_path), "--input", str(clip), "--output", str(out),
          "--video-size", "64x96", "--overlay"]
     )  # fmt: skip
     assert code == 0
+    assert re.search(r"-> .*labelled\.mp4: 6 frames, \d+\.\d ms/frame$", capsys.readouterr().out)
     probe = video.probe_video(out)
     assert (probe["codec"], probe["frames"], probe["size"], probe["fps"]) == (
         "h264",
@@ -70,9 +75,16 @@ def test_predict_labels_a_video_as_it_labels_the_same_decoded_frames(model_path,
 
 
 def test_bad_videos_get_one_line(model_path, tmp_path, capsys):
+    import imageio_ffmpeg
+
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"this is not a video")
-    for source in (tmp_path / "missing.mp4", broken):
+    empty = tmp_path / "empty.mp4"  # ffmpeg closed before any frame: zero frames
+    writer = imageio_ffmpeg.write_frames(str(empty), (64, 48), fps=4, ffmpeg_log_level="quiet")
+    writer.send(None)
+    writer.close()
+    assert empty.is_file()
+    for source in (tmp_path / "missing.mp4", broken, empty):
         code = main(["predict", "--model", str(model_path), "--input", str(source),
                      "--output", str(tmp_path / "out.mp4")])  # fmt: skip
         assert code == 2

@@ -360,17 +360,13 @@ def predict(args) -> int:
 
 def _drive_speed(args, model) -> float:
     # The demo's one measurement when the model comes from a run that made it.
-    import json
-
-    from fcn_tutorial import speed
+    from fcn_tutorial import speed, training
 
     if args.ms_per_frame is not None:
         return args.ms_per_frame
-    summary = Path(args.model).with_name("summary.json")
-    if summary.is_file():
-        measured = json.loads(summary.read_text(encoding="utf-8")).get("speed")
-        if measured:
-            return measured["ms_per_frame"]
+    measured = (training.Run(Path(args.model).parent).summary or {}).get("speed")
+    if measured:
+        return measured["ms_per_frame"]
     return speed.forward_speed(model, 360, 480, batch_size=1)["ms_per_frame"]
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fcn_tutorial.files import replacing
 from fcn_tutorial.training.config import TrainConfig
 
 __all__ = ["Run", "write_json", "write_text", "json_default"]
@@ -63,9 +64,8 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+    with replacing(path) as temporary:
+        temporary.write_text(text)
     return path
 
 
@@ -219,12 +219,9 @@ class Run:
         )
 
     def _write_model(self, name: str, write) -> Path:
-        # As write_text does, but Keras wants the .keras suffix on the temporary file too.
-        path = self.file(name)
-        temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-        write(temporary)
-        os.replace(temporary, path)
-        return path
+        with replacing(self.file(name)) as temporary:
+            write(temporary)
+        return self.file(name)
 
     def write_log(self, history: list[dict]) -> None:
         """Write ``log.csv`` and ``log.json`` whole from ``history``, one row per epoch.
