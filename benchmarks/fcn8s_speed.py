@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
+import importlib.util
 import os
 import sys
 import time
@@ -387,18 +388,57 @@ def _format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _no_backend() -> bool:
+    # Keras defaults to TensorFlow; without it, say which backend to name instead.
+    if "KERAS_BACKEND" in os.environ or importlib.util.find_spec("tensorflow"):
+        return False
+    print(
+        "fcn8s_speed: TensorFlow is not installed and KERAS_BACKEND is unset: run with "
+        "KERAS_BACKEND=jax or KERAS_BACKEND=torch.",
+        file=sys.stderr,
+    )
+    return True
+
+
+def _compare_with_twin(args, images, labels, mixed, gpu, device, package, backend):
+    """The PyTorch twin's figures and the package/twin ratios (``None`` when skipped)."""
+    twin = {"skipped": None}
+    if args.no_torch:
+        twin["skipped"] = "--no-torch"
+    elif importlib.util.find_spec("torch") is None:
+        twin["skipped"] = "PyTorch is not installed here (pip install torch to compare)"
+    if twin["skipped"]:
+        print(f"fcn8s_speed: measuring the package only: {twin['skipped']}.", flush=True)
+        return twin, None
+    twin = _rates(measure_twin(args, images, labels, mixed), args.batch, device)
+    _free_memory("torch")
+    # Same network or not worth comparing: both counts come from the layers themselves.
+    for key in ("parameters", "flops_per_frame"):
+        if twin[key] != package[key]:
+            raise RuntimeError(
+                f"the PyTorch twin has {twin[key]:,} {key} but the package's model "
+                f"{package[key]:,}: they are not the same network."
+            )
+    if twin["device"].startswith("cuda") != gpu:
+        raise RuntimeError(
+            f"the package ran on {'a GPU' if gpu else 'the CPU'} but the twin on "
+            f"{twin['device']}: install a {backend} build that sees the same device."
+        )
+    ratio = {
+        "train_images_per_s": package["train_images_per_s"] / twin["train_images_per_s"],
+        "forward_batch1": twin["forward_batch1_ms"] / package["forward_batch1_ms"],
+        "forward_batched": (
+            package["forward_batched_frames_per_s"] / twin["forward_batched_frames_per_s"]
+        ),
+        "meaning": "package speed / plain PyTorch speed: above 1 the package is faster",
+    }
+    return twin, ratio
+
+
 def main(argv=None) -> int:
     started = time.perf_counter()
-    if "KERAS_BACKEND" not in os.environ:
-        try:
-            import tensorflow  # noqa: F401
-        except ImportError:
-            print(
-                "fcn8s_speed: TensorFlow is not installed and KERAS_BACKEND is unset: run with "
-                "KERAS_BACKEND=jax or KERAS_BACKEND=torch.",
-                file=sys.stderr,
-            )
-            return 2
+    if _no_backend():
+        return 2
     args = parse_args(argv)
     import keras
     import numpy as np
@@ -443,40 +483,9 @@ def main(argv=None) -> int:
     # Written now too, so a run cut off during the twin still leaves the package's figures.
     _emit(report, args.json, started)
 
-    twin = {"skipped": None}
-    if args.no_torch:
-        twin["skipped"] = "--no-torch"
-    else:
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            twin["skipped"] = "PyTorch is not installed here (pip install torch to compare)"
-    if twin["skipped"]:
-        print(f"fcn8s_speed: measuring the package only: {twin['skipped']}.", flush=True)
-    else:
-        twin = _rates(measure_twin(args, images, labels, mixed), args.batch, device)
-        _free_memory("torch")
-        # Same network or not worth comparing: both counts come from the layers themselves.
-        for key in ("parameters", "flops_per_frame"):
-            if twin[key] != package[key]:
-                raise RuntimeError(
-                    f"the PyTorch twin has {twin[key]:,} {key} but the package's model "
-                    f"{package[key]:,}: they are not the same network."
-                )
-        if twin["device"].startswith("cuda") != gpu:
-            raise RuntimeError(
-                f"the package ran on {'a GPU' if gpu else 'the CPU'} but the twin on "
-                f"{twin['device']}: install a {backend} build that sees the same device."
-            )
-        report["ratio"] = {
-            "train_images_per_s": package["train_images_per_s"] / twin["train_images_per_s"],
-            "forward_batch1": twin["forward_batch1_ms"] / package["forward_batch1_ms"],
-            "forward_batched": (
-                package["forward_batched_frames_per_s"] / twin["forward_batched_frames_per_s"]
-            ),
-            "meaning": "package speed / plain PyTorch speed: above 1 the package is faster",
-        }
-    report["torch_twin"] = twin
+    report["torch_twin"], report["ratio"] = _compare_with_twin(
+        args, images, labels, mixed, gpu, device, package, backend
+    )
     report["versions"] = _versions()
     print(_format_table(report), flush=True)
     _emit(report, args.json, started)

@@ -64,7 +64,7 @@ def choose_backbone(keras_home: Path) -> dict:
     return {"backbone": "vgg16", "alpha": 1.0, "weights": None, "reason": reason}
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, help="the .npz from pack_camvid.py")
     parser.add_argument("--budget-s", type=float, default=300.0, help="training seconds (300)")
@@ -77,7 +77,11 @@ def main(argv=None) -> int:
         parser.error("--budget-s must be positive, e.g. 300.")
     if not Path(args.data).is_file():
         parser.error(f"no file {args.data}: write it with benchmarks/pack_camvid.py first.")
+    return args
 
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     import keras
     import numpy as np
     from pack_camvid import unpack
