@@ -6,13 +6,13 @@ behind ``fcn-tutorial predict``, in a fresh Python process per measurement, so e
 resident set size (RSS) is that run's alone. Prints the RSS after imports and the model's
 loading, the peak, and the time ``predict_images`` took; ``--whole`` also labels the photo
 in one piece (tile size larger than the photo), the way ``predict`` did before tiling, for
-comparison (about 7 GB at 4000x3000).
+comparison (about 6.8 GiB at 4000x3000).
 
 The model: ``--model PATH`` (a ``.keras`` file ``train`` wrote), or by default the quick
 profile's network, FCN-8s on MobileNet alpha=0.25, with random weights (speed and memory
 do not depend on the weights).
 
-    python benchmarks/predict_memory.py                 # tiled, 1024-pixel windows
+    python benchmarks/predict_memory.py                 # tiled, 1536-pixel windows (the default)
     python benchmarks/predict_memory.py --whole         # and whole, for comparison
     python benchmarks/predict_memory.py --size 800x600 --tile-size 512 --json out.json
 """

@@ -268,6 +268,7 @@ def _one_line_error(capsys, code, *needles):
         (["--void-index", "3"], "--void-index 3: synthetic's void label is 11"),
         (["--epochs", "0"], "--epochs 0: pass at least 1"),
         (["--batch-size", "0"], "--batch-size 0: pass at least 1"),
+        (["--weights", "vgg"], "--weights vgg: pass imagenet or none"),
     ],
 )
 def test_a_setting_that_cannot_train_is_refused_at_the_door(tmp_path, capsys, flags, needle):
@@ -275,7 +276,8 @@ def test_a_setting_that_cannot_train_is_refused_at_the_door(tmp_path, capsys, fl
     silently meant 96; --num-classes 0 said "neither classes 0..-1 nor void 11"."""
     out = tmp_path / "run"
     code = cli.main(["train", *SMALL, *flags, "--out", str(out)])
-    _one_line_error(capsys, code, needle)
+    line = _one_line_error(capsys, code, needle)
+    assert "None" not in line, "advice in Python's words, not the command line's"
     assert not out.exists(), "refused before anything was written"
 
 

@@ -58,13 +58,19 @@ def in_flags(message: str, settings) -> str:
         '24 val images: pass --num-val 5.'
         >>> in_flags("pass resume=True to continue it", ["resume"])
         'pass --resume to continue it'
+        >>> in_flags("num_train=0: pass at least 1, or None for all.", ["num_train"])
+        '--num-train 0: pass at least 1, or leave the flag out for all.'
     """
+    worded = message
     for setting in settings:
         flag = "--" + setting.replace("_", "-")
         name = rf"(?<![\w.]){re.escape(setting)}="
-        message = re.sub(name + r"(True\b|(?=\s|$))", flag, message)
-        message = re.sub(name, flag + " ", message)
-    return message
+        worded = re.sub(name + r"(True\b|(?=\s|$))", flag, worded)
+        worded = re.sub(name, flag + " ", worded)
+    if worded == message:
+        return message
+    # None is Python's "unset"; on the command line that is a flag left out.
+    return re.sub(r"\bor None\b", "or leave the flag out", worded)
 
 
 def report(command: str, error: BaseException, settings=()) -> int:

@@ -220,6 +220,10 @@ def _bench_model(args) -> int:
 
 
 def _weights(text: str | None) -> str | None:
+    # The flag's "none" is the library's None, so the library's advice ("or None") would
+    # not be what to type: the choice is checked here in the flag's own words.
+    if text is not None and text.lower() not in ("imagenet", "none"):
+        raise ValueError(f"--weights {text}: pass imagenet or none (random initialisation).")
     return None if text is None or text.lower() == "none" else text
 
 
