@@ -281,9 +281,9 @@ def test_a_setting_that_cannot_train_is_refused_at_the_door(tmp_path, capsys, fl
     assert not out.exists(), "refused before anything was written"
 
 
-def _command(*argv, timeout=300):
+def _command(*argv, timeout=300, **env):
     # The console command as a user runs it: its own process, exit code and stderr.
-    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **env}
     result = subprocess.run(
         [sys.executable, "-m", "fcn_tutorial.cli", *argv],
         cwd=ROOT,
@@ -294,6 +294,18 @@ def _command(*argv, timeout=300):
     )
     lines = [line for line in result.stderr.splitlines() if not NATIVE_LOG.match(line)]
     return result, lines
+
+
+def test_missing_imagenet_weights_give_advice_a_command_line_user_can_type(tmp_path):
+    """Offline with an empty Keras cache, train advised "--weights None", which the flag
+    does not take; its word for random weights is "none"."""
+    # A proxy that refuses at once: the download fails as it does without a network.
+    offline = {"https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    argv = [*SMALL, "--weights", "imagenet", "--out", str(tmp_path / "run")]
+    result, lines = _command("train", *argv, KERAS_HOME=str(tmp_path / "keras"), **offline)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "could not get ImageNet weights" in lines[-1], lines
+    assert "--weights none (random weights" in lines[-1], lines
 
 
 def test_the_quick_profile_trains_where_it_crashed(tmp_path):

@@ -60,6 +60,8 @@ def in_flags(message: str, settings) -> str:
         'pass --resume to continue it'
         >>> in_flags("num_train=0: pass at least 1, or None for all.", ["num_train"])
         '--num-train 0: pass at least 1, or leave the flag out for all.'
+        >>> in_flags("or build it with weights=None (random weights).", ["weights"])
+        'or build it with --weights none (random weights).'
     """
     worded = message
     for setting in settings:
@@ -69,7 +71,9 @@ def in_flags(message: str, settings) -> str:
         worded = re.sub(name, flag + " ", worded)
     if worded == message:
         return message
-    # None is Python's "unset"; on the command line that is a flag left out.
+    # None is Python's "unset": on the command line a flag left out, or, where the library
+    # advises passing it (weights=None), the flag's word for it (--weights none).
+    worded = re.sub(r"(--[\w-]+) None\b", r"\1 none", worded)
     return re.sub(r"\bor None\b", "or leave the flag out", worded)
 
 
