@@ -70,6 +70,7 @@ def pack(root: str | os.PathLike, out: str | os.PathLike, quality: int = 90) -> 
             missing or corrupt file.
     """
     from fcn_tutorial.datasets import load_camvid
+    from fcn_tutorial.files import replacing
 
     if not 1 <= quality <= 100:
         raise ValueError(f"quality={quality} must be 1..100, e.g. 90.")
@@ -86,9 +87,8 @@ def pack(root: str | os.PathLike, out: str | os.PathLike, quality: int = 90) -> 
         report["mean_abs_error"][split] = round(float(error), 3)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.stem}.{os.getpid()}.tmp.npz")
-    np.savez_compressed(temporary, **arrays)
-    os.replace(temporary, out)
+    with replacing(out) as temporary:
+        np.savez_compressed(temporary, **arrays)
     return {"path": str(out), "bytes": out.stat().st_size, **report}
 
 
