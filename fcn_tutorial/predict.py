@@ -53,12 +53,12 @@ profile's MobileNet α=0.25 FCN-8s, TensorFlow, 2 shared CPU cores), peak RSS an
 ==============  ==================  ==================  ==================
 photo           windows of 1024     windows of 1536     whole
 ==============  ==================  ==================  ==================
-2000×1500                           1.86 GB, 5.5 s
-4000×3000       1.19 GB, 30 s       1.80 GB, 18 s       6.93 GB, 20 s
-8000×6000                           1.96 GB, 48 s
+2000×1500                           1.82 GiB, 5.5 s
+4000×3000       1.16 GiB, 30 s      1.76 GiB, 18 s      6.76 GiB, 20 s
+8000×6000                           1.91 GiB, 48 s
 ==============  ==================  ==================  ==================
 
-(GB here are GiB; 0.63 of each is Python, TensorFlow and the model.) Windows of 1536 cost
+(0.62 GiB of each is Python, TensorFlow and the model.) Windows of 1536 cost
 no time against the whole photo; 1024 halves the windows' memory for 1.6 times the time.
 """
 

@@ -122,6 +122,31 @@ def test_predict_says_which_contract_a_model_breaks_before_writing(kind, photos,
     assert not out.exists()
 
 
+def _console(*argv):
+    # The console command in its own process, as a user meets it: the exit code is real.
+    result = subprocess.run(
+        [sys.executable, "-m", "fcn_tutorial.cli", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+    )
+    return result, [line for line in result.stderr.splitlines() if not NATIVE_LOG.match(line)]
+
+
+def test_a_whole_image_classifier_is_refused_by_the_console_command(photos, tmp_path):
+    """Issue 14: predict with GlobalAveragePooling + Dense wrote a one-class mask and exited
+    0. Here as a user meets it, in the command's own process."""
+    model, needles = _contract_breakers(tmp_path)["classifier"]
+    out = tmp_path / "out"
+    argv = ["predict", "--model", str(model), "--input", str(photos), "--output", str(out)]
+    result, lines = _console(*argv)
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert all(needle in lines[0] for needle in needles), lines[0]
+    assert not out.exists()
+
+
 def test_evaluate_checks_the_models_contract_too(capsys, tmp_path):
     model, needles = _contract_breakers(tmp_path)["classifier"]
     argv = ["evaluate", "--model", str(model), "--dataset", "synthetic", "--num-images", "1"]
@@ -178,18 +203,9 @@ def test_predict_labels_every_readable_image_and_then_fails_naming_the_others(mo
     (photos / "d.jpg").write_text("not a photo")
     out = tmp_path / "out"
     argv = ["predict", "--model", str(model_file), "--input", str(photos), "--output", str(out)]
-    # The console command in its own process, as a user meets it: the exit code is real.
-    result = subprocess.run(
-        [sys.executable, "-m", "fcn_tutorial.cli", *argv],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        timeout=300,
-    )
+    result, lines = _console(*argv)
     err = result.stderr
     assert result.returncode == 2 and "Traceback" not in err, err
-    lines = [line for line in err.strip().splitlines() if not NATIVE_LOG.match(line)]
     assert len(lines) == 3, err
     assert "skipped" in lines[0] and "b.png" in lines[0]
     assert "skipped" in lines[1] and "d.jpg" in lines[1]

@@ -97,6 +97,9 @@ def test_without_camvid_the_demo_says_why_it_uses_synthetic_streets(monkeypatch)
     # The time it quotes is the committed run's (notebook 07 quotes the same file).
     committed = json.loads(demo.RESULTS_FILE.read_text())
     assert f"about {round(committed['train_time_s'] / 60)} minutes" in notices[2]
+    # And the notices the committed file keeps agree with its own training time.
+    kept = [notice for notice in committed["notices"] if "No GPU" in notice]
+    assert kept and all(notice == notices[2] for notice in kept), kept
 
 
 def test_the_gpu_profile_sizes_its_batch_and_falls_back_from_vgg16(monkeypatch):

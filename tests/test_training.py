@@ -278,6 +278,7 @@ def test_a_setting_that_cannot_train_is_refused_at_the_door(tmp_path, capsys, fl
     code = cli.main(["train", *SMALL, *flags, "--out", str(out)])
     line = _one_line_error(capsys, code, needle)
     assert "None" not in line, "advice in Python's words, not the command line's"
+    assert not re.search(r"(?<![-\w])[a-z]+_[a-z_]+", line), "a Python name, not a flag"
     assert not out.exists(), "refused before anything was written"
 
 
@@ -294,6 +295,22 @@ def _command(*argv, timeout=300, **env):
     )
     lines = [line for line in result.stderr.splitlines() if not NATIVE_LOG.match(line)]
     return result, lines
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--learning-rate", "nan"], ["--num-train", "0"], ["--num-classes", "13"]],
+    ids=["learning rate nan", "no training images", "classes of another dataset"],
+)
+def test_the_console_command_refuses_at_the_door_as_the_test_above_does(tmp_path, flags):
+    """The cases above as a user meets them: the console command's own process exits 2
+    with the one line cli.main printed, and writes nothing."""
+    out = tmp_path / "run"
+    result, lines = _command("train", *SMALL, *flags, "--out", str(out))
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"fcn-tutorial train: error: {' '.join(flags)}"), lines[0]
+    assert "None" not in lines[0] and "_" not in lines[0].split(str(out))[0], lines[0]
+    assert not out.exists()
 
 
 def test_missing_imagenet_weights_give_advice_a_command_line_user_can_type(tmp_path):
@@ -420,7 +437,7 @@ def test_a_small_folder_names_num_val(tmp_path, capsys):
 # -- a training process always exits: a subprocess, since the process is what can hang --
 
 EXITS = """
-import sys, time
+import os, sys, threading, time
 from fcn_tutorial import cli, training
 from fcn_tutorial.datasets import pipeline
 
@@ -435,7 +452,12 @@ def slow_and_broken(sequence, i):
         # whose batches come from data threads while the main thread, long done compiling
         # the training step, waits for them (in the first it may still be compiling).
         if {broken} and sequence.epoch == 2:
-            open({stamp!r} + "-failed", "w").write(repr(time.time()))
+            # Every data thread that fails stamps its own file, whole, before it raises:
+            # the process may exit on its error before another thread's write ends.
+            path = {stamp!r} + f"-failed-{{threading.get_ident()}}"
+            with open(path + ".tmp", "w") as file:
+                file.write(repr(time.time()))
+            os.replace(path + ".tmp", path)
             raise ValueError("image 4 is broken: 04.png went missing")
     return sample(sequence, i)
 
@@ -481,7 +503,7 @@ def test_a_failing_run_prints_one_line_and_exits_at_once(tmp_path, case, workers
         assert "lower --learning-rate (this run's is 1e+30" in lines[0], lines[0]
     else:
         assert lines[0] == "fcn-tutorial train: error: image 4 is broken: 04.png went missing"
-        failed = float(Path(f"{stamp}-failed").read_text())
+        failed = min(float(path.read_text()) for path in tmp_path.glob("stamp-failed-*[0-9]"))
         assert ended - failed < 60, "the process ends soon after the error"
     # A hung process never ends (the timeout above fails the test); the margins allow for
     # TensorFlow's own exit, about 10 s on two busy cores for any process that trained.

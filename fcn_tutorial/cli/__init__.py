@@ -62,6 +62,8 @@ def in_flags(message: str, settings) -> str:
         '--num-train 0: pass at least 1, or leave the flag out for all.'
         >>> in_flags("or build it with weights=None (random weights).", ["weights"])
         'or build it with --weights none (random weights).'
+        >>> in_flags("synthetic knows its classes. Leave num_classes out.", ["num_classes"])
+        'synthetic knows its classes. Leave --num-classes out.'
     """
     worded = message
     for setting in settings:
@@ -69,6 +71,7 @@ def in_flags(message: str, settings) -> str:
         name = rf"(?<![\w.]){re.escape(setting)}="
         worded = re.sub(name + r"(True\b|(?=\s|$))", flag, worded)
         worded = re.sub(name, flag + " ", worded)
+        worded = re.sub(rf"(?<=[Ll]eave ){re.escape(setting)}(?= out\b)", flag, worded)
     if worded == message:
         return message
     # None is Python's "unset": on the command line a flag left out, or, where the library

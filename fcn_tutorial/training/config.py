@@ -241,7 +241,7 @@ class TrainConfig:
         if not 1 <= self.num_classes <= 255:
             raise ValueError(
                 f"num_classes={self.num_classes}: pass the number of classes in your masks, "
-                "1 to 255 (labels 0 .. num_classes - 1)."
+                "1 to 255 (masks labelled 0 .. 10 have 11)."
             )
         if self.dataset != "folder":
             if self.num_classes != NUM_CLASSES:
