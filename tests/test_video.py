@@ -137,7 +137,7 @@ def test_camvid_test_drives_come_in_driving_order():
     try:
         pairs = drive.drive_sources("test")
     except FileNotFoundError as error:
-        pytest.skip(f"CamVid's test split is not here: {error}")
+        pytest.skip(str(error))  # it says what is missing and how to get it
     stems = [image.stem for image, _ in pairs]
     assert len(stems) == 233 and stems[0] == "Seq05VD_f00000" and stems[171].startswith("0001TP")
     assert stems[:171] == sorted(stems[:171]) and stems[171:] == sorted(stems[171:])
