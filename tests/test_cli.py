@@ -1,7 +1,5 @@
 """The ``fcn-tutorial`` command: predict's files, evaluate, bench, help, and bad input."""
 
-import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +7,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from commandline import run_command
 from PIL import Image
 
 from fcn_tutorial import cli, speed
@@ -16,7 +15,6 @@ from fcn_tutorial.models import build_fcn
 
 ROOT = Path(__file__).resolve().parents[1]
 # TensorFlow's C++ start-up lines, written before its logging can be configured.
-NATIVE_LOG = re.compile(r"^([IWEF]\d{4} [\d:.]+ +\d+ \S+:\d+\] |WARNING: All log messages before)")
 
 
 @pytest.fixture(scope="module")
@@ -122,26 +120,13 @@ def test_predict_says_which_contract_a_model_breaks_before_writing(kind, photos,
     assert not out.exists()
 
 
-def _console(*argv):
-    # The console command in its own process, as a user meets it: the exit code is real.
-    result = subprocess.run(
-        [sys.executable, "-m", "fcn_tutorial.cli", *argv],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        timeout=300,
-    )
-    return result, [line for line in result.stderr.splitlines() if not NATIVE_LOG.match(line)]
-
-
 def test_a_whole_image_classifier_is_refused_by_the_console_command(photos, tmp_path):
     """Issue 14: predict with GlobalAveragePooling + Dense wrote a one-class mask and exited
     0. Here as a user meets it, in the command's own process."""
     model, needles = _contract_breakers(tmp_path)["classifier"]
     out = tmp_path / "out"
     argv = ["predict", "--model", str(model), "--input", str(photos), "--output", str(out)]
-    result, lines = _console(*argv)
+    result, lines = run_command(*argv)
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert all(needle in lines[0] for needle in needles), lines[0]
     assert not out.exists()
@@ -203,7 +188,7 @@ def test_predict_labels_every_readable_image_and_then_fails_naming_the_others(mo
     (photos / "d.jpg").write_text("not a photo")
     out = tmp_path / "out"
     argv = ["predict", "--model", str(model_file), "--input", str(photos), "--output", str(out)]
-    result, lines = _console(*argv)
+    result, lines = run_command(*argv)
     err = result.stderr
     assert result.returncode == 2 and "Traceback" not in err, err
     assert len(lines) == 3, err
@@ -282,16 +267,11 @@ def test_a_class_count_that_does_not_match_the_model_is_a_one_line_error(capsys,
 def test_the_console_script_prints_no_traceback(tmp_path):
     text = tmp_path / "model.keras"
     text.write_text("hello")
-    result = subprocess.run(
-        [sys.executable, "-m", "fcn_tutorial.cli", "predict", "--model", str(text)]
-        + ["--input", str(text), "--output", str(tmp_path / "o")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    argv = ["--input", str(text), "--output", str(tmp_path / "o")]
+    result, lines = run_command("predict", "--model", str(text), *argv)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("fcn-tutorial predict: error:")
+    assert lines[-1].startswith("fcn-tutorial predict: error:")
 
 
 def test_an_offline_download_gives_advice_for_the_command_line(capsys, monkeypatch, tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from commandline import run_command, stderr_lines
 from PIL import Image
 
 from fcn_tutorial import cli, models, training
@@ -241,13 +242,13 @@ def test_a_config_is_checked_when_it_is_made():
 # issue 14) fails its assertions quickly instead of training the whole quick profile.
 SMALL = ["--weights", "none", "--epochs", "1", "--batch-size", "4"]
 SMALL += ["--num-train", "8", "--num-val", "4", "--size", "64x96"]
-# TensorFlow's C++ start-up lines, written before its logging can be configured.
-NATIVE_LOG = re.compile(r"^([IWEF]\d{4} [\d:.]+ +\d+ \S+:\d+\] |WARNING: All log messages before)")
+# A Python keyword (num_classes) where the command line's user needs a flag (--num-classes).
+PYTHON_NAME = re.compile(r"(?<![-\w])[a-z]+_[a-z_]+")
 
 
 def _one_line_error(capsys, code, *needles):
     err = capsys.readouterr().err
-    lines = [line for line in err.strip().splitlines() if not NATIVE_LOG.match(line)]
+    lines = stderr_lines(err)
     assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
     for needle in needles:
         assert needle in lines[0], lines[0]
@@ -278,23 +279,8 @@ def test_a_setting_that_cannot_train_is_refused_at_the_door(tmp_path, capsys, fl
     code = cli.main(["train", *SMALL, *flags, "--out", str(out)])
     line = _one_line_error(capsys, code, needle)
     assert "None" not in line, "advice in Python's words, not the command line's"
-    assert not re.search(r"(?<![-\w])[a-z]+_[a-z_]+", line), "a Python name, not a flag"
+    assert not PYTHON_NAME.search(line), "a Python name, not a flag"
     assert not out.exists(), "refused before anything was written"
-
-
-def _command(*argv, timeout=300, **env):
-    # The console command as a user runs it: its own process, exit code and stderr.
-    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **env}
-    result = subprocess.run(
-        [sys.executable, "-m", "fcn_tutorial.cli", *argv],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    lines = [line for line in result.stderr.splitlines() if not NATIVE_LOG.match(line)]
-    return result, lines
 
 
 @pytest.mark.parametrize(
@@ -306,7 +292,7 @@ def test_the_console_command_refuses_at_the_door_as_the_test_above_does(tmp_path
     """The cases above as a user meets them: the console command's own process exits 2
     with the one line cli.main printed, and writes nothing."""
     out = tmp_path / "run"
-    result, lines = _command("train", *SMALL, *flags, "--out", str(out))
+    result, lines = run_command("train", *SMALL, *flags, "--out", str(out))
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert lines[0].startswith(f"fcn-tutorial train: error: {' '.join(flags)}"), lines[0]
     assert "None" not in lines[0] and "_" not in lines[0].split(str(out))[0], lines[0]
@@ -319,7 +305,7 @@ def test_missing_imagenet_weights_give_advice_a_command_line_user_can_type(tmp_p
     # A proxy that refuses at once: the download fails as it does without a network.
     offline = {"https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
     argv = [*SMALL, "--weights", "imagenet", "--out", str(tmp_path / "run")]
-    result, lines = _command("train", *argv, KERAS_HOME=str(tmp_path / "keras"), **offline)
+    result, lines = run_command("train", *argv, KERAS_HOME=str(tmp_path / "keras"), **offline)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "could not get ImageNet weights" in lines[-1], lines
     assert "--weights none (random weights" in lines[-1], lines
@@ -333,7 +319,7 @@ def test_the_quick_profile_trains_where_it_crashed(tmp_path):
     out = tmp_path / "q10"
     argv = ["train", "--profile", "quick", "--seed", "10", "--weights", "none", "--epochs", "1"]
     argv += ["--num-train", "8", "--num-val", "4", "--size", "360x480", "--out", str(out)]
-    result, _ = _command(*argv)
+    result, _ = run_command(*argv)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     assert json.loads((out / "summary.json").read_text())["config"]["seed"] == 10
@@ -346,14 +332,14 @@ def test_a_run_is_never_deleted_and_overwrite_moves_it_aside(finished_run, tmp_p
     copy = tmp_path / "R"
     shutil.copytree(finished_out, copy)
     before = {p.name: p.read_bytes() for p in copy.iterdir()}
-    result, lines = _command("train", *SMALL, "--out", str(copy))
+    result, lines = run_command("train", *SMALL, "--out", str(copy))
     assert result.returncode == 2 and len(lines) == 1, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     for needle in ("holds a finished run of 2 epochs", "--resume", "--overwrite"):
         assert needle in lines[0], lines[0]
     assert {p.name: p.read_bytes() for p in copy.iterdir()} == before
 
-    result, lines = _command("train", *SMALL, "--out", str(copy), "--overwrite")
+    result, lines = run_command("train", *SMALL, "--out", str(copy), "--overwrite")
     assert result.returncode == 0, result.stderr[-3000:]
     [aside] = tmp_path.glob("R.replaced-*")
     assert f"moved a finished run of 2 epochs from {copy} to {aside}" in result.stdout
@@ -495,7 +481,7 @@ def test_a_failing_run_prints_one_line_and_exits_at_once(tmp_path, case, workers
         timeout=300,
     )
     ended = time.time()
-    lines = [line for line in result.stderr.splitlines() if not NATIVE_LOG.match(line)]
+    lines = stderr_lines(result.stderr)
     assert result.returncode == 2 and len(lines) == 1, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     if case == "a NaN loss":
