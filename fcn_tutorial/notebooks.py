@@ -3,7 +3,9 @@
 ``fcn-tutorial notebooks`` (``make notebooks``) re-executes them so that GitHub shows
 fresh outputs; ``fcn-tutorial lab`` opens their folder in JupyterLab. In a clone they are
 the repository's ``notebooks/``; with an installed package, those of the folder
-``fcn-tutorial lab`` copied them into (:mod:`fcn_tutorial.workspace`).
+``fcn-tutorial lab`` copied them into (:mod:`fcn_tutorial.workspace`). Each notebook also
+opens in Google Colab: a badge under its title, and a first code cell that installs the
+tutorial where it is missing (:func:`with_colab`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ __all__ = [
     "ROOT",
     "NOTEBOOKS",
     "KERNELSPEC",
+    "REPOSITORY",
+    "SETUP_CELL",
+    "colab_url",
+    "colab_badge",
+    "with_colab",
     "notebook_paths",
     "execute_notebook",
     "drop_startup_logs",
@@ -38,6 +45,68 @@ _TF_STARTUP_LOG = re.compile(
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 """dict: the kernelspec JupyterLab writes for ipykernel's kernel; a notebook saved with
 another display name is marked modified as soon as JupyterLab opens it."""
+
+
+REPOSITORY = "https://github.com/fcn-tutorial/fcn-tutorial"
+"""str: where the tutorial is published, as ``pyproject.toml``'s ``[project.urls]`` says;
+the Colab badges and the setup cells point there."""
+
+SETUP_CELL = f"""\
+# In Colab (or any Python without the tutorial) this installs it and works in a copy of its
+# notebooks, figures and results; where fcn_tutorial is installed already, it does nothing.
+import importlib.util
+import os
+
+if importlib.util.find_spec("fcn_tutorial") is None:
+    %pip install --quiet "fcn-tutorial @ git+{REPOSITORY}"
+    from fcn_tutorial import cli
+
+    cli.main(["lab", "--copy-only"])  # as `fcn-tutorial lab --copy-only` does
+if os.path.isdir("fcn-tutorial-notebooks"):  # the copy made just above (or before a restart)
+    %cd fcn-tutorial-notebooks/notebooks"""
+"""str: each notebook's first code cell. Colab opens a lone ``.ipynb`` from GitHub: the
+cell installs the package and copies the tutorial's folders (``fcn-tutorial lab
+--copy-only``) so that ``../figures`` and ``../results`` exist; in a clone, a copy made by
+``fcn-tutorial lab``, or under nbval, the package is found and the cell does nothing."""
+
+_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+
+def colab_url(name: str) -> str:
+    """Colab's address for the notebook ``name`` (``"01_segmentation_intro.ipynb"``)."""
+    repository = REPOSITORY.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{repository}/blob/main/notebooks/{name}"
+
+
+def colab_badge(name: str) -> str:
+    """The "Open in Colab" badge for the notebook ``name``, as Markdown."""
+    return f"[![Open In Colab]({_BADGE_IMAGE})]({colab_url(name)})"
+
+
+def with_colab(notebook: dict, name: str) -> dict:
+    """Give a notebook its Colab badge and setup cell, in place; unchanged when it has both.
+
+    The badge goes under the title (the first line of the first cell), the setup cell
+    (:data:`SETUP_CELL`) before the first code cell.
+
+    Args:
+        notebook: a notebook as ``nbformat.read`` gives it (sources as strings).
+        name: its file name, which the badge links to.
+
+    Returns:
+        dict: the same notebook.
+    """
+    import nbformat
+
+    cells = notebook["cells"]
+    title, badge = cells[0], colab_badge(name)
+    if badge not in title["source"]:
+        first, _, rest = title["source"].partition("\n")
+        title["source"] = f"{first}\n\n{badge}\n{rest}"
+    first_code = next(i for i, cell in enumerate(cells) if cell["cell_type"] == "code")
+    if cells[first_code]["source"] != SETUP_CELL:
+        cells.insert(first_code, nbformat.v4.new_code_cell(SETUP_CELL, id="colab-setup"))
+    return notebook
 
 
 def notebook_paths(folder: str | Path = NOTEBOOKS) -> list[Path]:
@@ -78,7 +147,7 @@ def execute_notebook(path: str | Path, timeout: int = 1200) -> None:
     import nbformat
 
     path = Path(path)
-    notebook = nbformat.read(path, as_version=4)
+    notebook = with_colab(nbformat.read(path, as_version=4), path.name)
     client = nbclient.NotebookClient(
         notebook,
         timeout=timeout,

@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 from fcn_tutorial import __version__, cli, workspace
+from fcn_tutorial.notebooks import REPOSITORY, SETUP_CELL
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "fcn_tutorial"
@@ -234,7 +235,7 @@ def _build_wheel(tmp_path: Path) -> Path:
 
 
 def _setup_cell_and_check(notebook: Path) -> dict:
-    """The notebook's cells up to its setup cell (the one importing fcn_tutorial), then one
+    """The notebook's cells up to its imports (the Colab setup cell included), then one
     cell that reports where the package and the tutorial's files were found."""
     import nbformat
 
@@ -242,7 +243,7 @@ def _setup_cell_and_check(notebook: Path) -> dict:
     cells = []
     for cell in original.cells:
         cells.append(cell)
-        if cell.cell_type == "code" and "from fcn_tutorial import" in cell.source:
+        if cell.source != SETUP_CELL and "from fcn_tutorial import" in cell.source:
             break
     check = (
         "import json, fcn_tutorial\n"
@@ -257,10 +258,23 @@ def _setup_cell_and_check(notebook: Path) -> dict:
     return original
 
 
+# Run before the setup cell: fcn_tutorial looks missing, and %pip only says what it was asked.
+AS_IF_MISSING = """\
+import importlib.util
+_find_spec = importlib.util.find_spec
+importlib.util.find_spec = lambda name, *rest: (
+    None if name == "fcn_tutorial" else _find_spec(name, *rest)
+)
+get_ipython().register_magic_function(lambda line: print("%pip", line), "line", "pip")
+"""
+FOUND_AGAIN = "importlib.util.find_spec = _find_spec"
+
+
 def test_a_wheel_works_without_the_clone_and_writes_only_outside_site_packages(
     tmp_path, monkeypatch
 ):
     import nbclient
+    import nbformat
 
     wheel = _build_wheel(tmp_path)
     print(f"wheel {wheel.name}: {wheel.stat().st_size / 1e6:.1f} MB")
@@ -315,6 +329,22 @@ def test_a_wheel_works_without_the_clone_and_writes_only_outside_site_packages(
         found["quoted"]
         == json.loads((ROOT / "results/demo.json").read_text())["metrics"]["mean_iu"]
     )
+    # Colab: the notebook alone in an empty folder, and the package missing until the setup
+    # cell's %pip installs it (a stand-in here, which only prints: the wheel is on the path).
+    colab = work / "colab"
+    colab.mkdir()
+    notebook = _setup_cell_and_check(folder / "notebooks" / "07_self_driving_demo.ipynb")
+    setup = next(i for i, cell in enumerate(notebook.cells) if cell.source == SETUP_CELL)
+    notebook.cells.insert(setup, nbformat.v4.new_code_cell(AS_IF_MISSING))
+    notebook.cells.insert(setup + 2, nbformat.v4.new_code_cell(FOUND_AGAIN))
+    resources = {"metadata": {"path": str(colab)}}
+    nbclient.NotebookClient(notebook, timeout=300, resources=resources).execute()
+    said = "".join(output.get("text", "") for output in notebook.cells[setup + 1].outputs)
+    assert f'%pip install --quiet "fcn-tutorial @ git+{REPOSITORY}"' in said, said
+    assert "First use: copied" in said, said
+    found = json.loads(notebook.cells[-1].outputs[-1]["text"])
+    assert found["folder"] == str(colab / workspace.DEFAULT_FOLDER)
+    assert Path(found["package"]).is_relative_to(target) and found["transfer"] == "transfer"
     # JupyterLab itself, started by the installed command on the copied folder, serves.
     url, served = _lab_url_and_status([script, "lab", "--no-browser"], work, env)
     assert served == 200, url
