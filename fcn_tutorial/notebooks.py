@@ -21,6 +21,7 @@ __all__ = [
     "KERNELSPEC",
     "REPOSITORY",
     "SETUP_CELL",
+    "SETUP_CELL_ID",
     "colab_url",
     "colab_badge",
     "with_colab",
@@ -69,6 +70,8 @@ cell installs the package and copies the tutorial's folders (``fcn-tutorial lab
 --copy-only``) so that ``../figures`` and ``../results`` exist; in a clone, a copy made by
 ``fcn-tutorial lab``, or under nbval, the package is found and the cell does nothing."""
 
+SETUP_CELL_ID = "colab-setup"
+"""str: the setup cell's id, by which :func:`with_colab` finds it again to update it."""
 _BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
@@ -87,7 +90,8 @@ def with_colab(notebook: dict, name: str) -> dict:
     """Give a notebook its Colab badge and setup cell, in place; unchanged when it has both.
 
     The badge goes under the title (the first line of the first cell), the setup cell
-    (:data:`SETUP_CELL`) before the first code cell.
+    (:data:`SETUP_CELL`) before the first code cell. A badge or setup cell from an older
+    :data:`REPOSITORY` is replaced, not kept beside the new one.
 
     Args:
         notebook: a notebook as ``nbformat.read`` gives it (sources as strings).
@@ -101,11 +105,16 @@ def with_colab(notebook: dict, name: str) -> dict:
     cells = notebook["cells"]
     title, badge = cells[0], colab_badge(name)
     if badge not in title["source"]:
-        first, _, rest = title["source"].partition("\n")
-        title["source"] = f"{first}\n\n{badge}\n{rest}"
+        first, *rest = title["source"].split("\n")
+        rest = [line for line in rest if _BADGE_IMAGE not in line]
+        while rest and not rest[0].strip():  # the blank line the old badge had above it
+            rest.pop(0)
+        title["source"] = "\n".join([first, "", badge, "", *rest])
     first_code = next(i for i, cell in enumerate(cells) if cell["cell_type"] == "code")
-    if cells[first_code]["source"] != SETUP_CELL:
-        cells.insert(first_code, nbformat.v4.new_code_cell(SETUP_CELL, id="colab-setup"))
+    if cells[first_code].get("id") == SETUP_CELL_ID:
+        cells[first_code]["source"] = SETUP_CELL
+    else:
+        cells.insert(first_code, nbformat.v4.new_code_cell(SETUP_CELL, id=SETUP_CELL_ID))
     return notebook
 
 

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from fcn_tutorial import cli, workspace
+from fcn_tutorial import cli, notebooks, workspace
 from fcn_tutorial.notebooks import (
     NOTEBOOKS,
     REPOSITORY,
@@ -79,6 +79,23 @@ def test_with_colab_adds_the_badge_and_the_cell_once():
     once = copy.deepcopy(notebook)
     assert with_colab(notebook, "09_lesson.ipynb") == once
     nbformat.validate(notebook)
+
+
+def test_with_colab_replaces_the_badge_and_cell_of_an_older_address(monkeypatch):
+    old = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# 09 · A lesson\n\nProse."),
+            nbformat.v4.new_code_cell("import keras"),
+        ]
+    )
+    new = copy.deepcopy(old)
+    monkeypatch.setattr(notebooks, "REPOSITORY", "https://github.com/someone/elsewhere")
+    monkeypatch.setattr(notebooks, "SETUP_CELL", SETUP_CELL.replace(REPOSITORY, "elsewhere"))
+    with_colab(old, "09_lesson.ipynb")
+    assert "someone/elsewhere" in old.cells[0].source and "elsewhere" in old.cells[1].source
+    monkeypatch.undo()
+    with_colab(old, "09_lesson.ipynb")
+    assert old == with_colab(new, "09_lesson.ipynb")
 
 
 class _Shell:
