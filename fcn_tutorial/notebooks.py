@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fcn_tutorial.workspace import tutorial_folder
+from fcn_tutorial.workspace import DEFAULT_FOLDER, tutorial_folder
 
 __all__ = [
     "ROOT",
@@ -63,8 +63,8 @@ if importlib.util.find_spec("fcn_tutorial") is None:
     from fcn_tutorial import cli
 
     cli.main(["lab", "--copy-only"])  # as `fcn-tutorial lab --copy-only` does
-if os.path.isdir("fcn-tutorial-notebooks"):  # the copy made just above (or before a restart)
-    %cd fcn-tutorial-notebooks/notebooks"""
+if os.path.isdir("{DEFAULT_FOLDER}"):  # the copy made just above (or before a restart)
+    %cd {DEFAULT_FOLDER}/notebooks"""
 """str: each notebook's first code cell. Colab opens a lone ``.ipynb`` from GitHub: the
 cell installs the package and copies the tutorial's folders (``fcn-tutorial lab
 --copy-only``) so that ``../figures`` and ``../results`` exist; in a clone, a copy made by

@@ -64,13 +64,18 @@ def test_the_readme_table_gives_each_notebook_its_own_badge():
         assert row.endswith(f"| {colab_badge(name)} |"), row
 
 
-def test_with_colab_adds_the_badge_and_the_cell_once():
-    notebook = nbformat.v4.new_notebook(
+def _lesson() -> dict:
+    """A notebook as a lesson starts: its title cell, then its imports."""
+    return nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_markdown_cell("# 09 · A lesson\n\nProse."),
             nbformat.v4.new_code_cell("import keras"),
         ]
     )
+
+
+def test_with_colab_adds_the_badge_and_the_cell_once():
+    notebook = _lesson()
     with_colab(notebook, "09_lesson.ipynb")
     assert (
         notebook.cells[0].source == f"# 09 · A lesson\n\n{colab_badge('09_lesson.ipynb')}\n\nProse."
@@ -82,13 +87,8 @@ def test_with_colab_adds_the_badge_and_the_cell_once():
 
 
 def test_with_colab_replaces_the_badge_and_cell_of_an_older_address(monkeypatch):
-    old = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_markdown_cell("# 09 · A lesson\n\nProse."),
-            nbformat.v4.new_code_cell("import keras"),
-        ]
-    )
-    new = copy.deepcopy(old)
+    old = _lesson()
+    new = copy.deepcopy(old)  # the same cell ids
     monkeypatch.setattr(notebooks, "REPOSITORY", "https://github.com/someone/elsewhere")
     monkeypatch.setattr(notebooks, "SETUP_CELL", SETUP_CELL.replace(REPOSITORY, "elsewhere"))
     with_colab(old, "09_lesson.ipynb")
